@@ -1,0 +1,222 @@
+#include "operator/runtime/cache/reflector.h"
+
+namespace ferry::cache {
+namespace {
+
+std::string ResourceVersionOf(const nlohmann::json& obj) {
+  auto meta = obj.find("metadata");
+  if (meta == obj.end() || !meta->is_object()) return "";
+  auto rv = meta->find("resourceVersion");
+  return rv != meta->end() && rv->is_string() ? rv->get<std::string>() : "";
+}
+
+// Items of a List carry no kind/apiVersion; give them the list's, so cached objects look the
+// same whether they came from a list or a watch.
+void StampKind(nlohmann::json& item, const nlohmann::json& list) {
+  if (!item.contains("apiVersion") && list.contains("apiVersion")) {
+    item["apiVersion"] = list["apiVersion"];
+  }
+  if (!item.contains("kind") && list.contains("kind") && list["kind"].is_string()) {
+    std::string kind = list["kind"].get<std::string>();
+    if (kind.size() > 4 && kind.compare(kind.size() - 4, 4, "List") == 0) {
+      item["kind"] = kind.substr(0, kind.size() - 4);
+    }
+  }
+}
+
+ApiError ErrorFromStatus(const nlohmann::json& status) {
+  ApiError e;
+  if (status.is_object()) {
+    e.code = status.value("code", 0);
+    e.reason = status.value("reason", "");
+    e.message = status.value("message", "");
+  }
+  if (e.message.empty()) e.message = "watch ERROR event: " + status.dump();
+  return e;
+}
+
+}  // namespace
+
+Reflector::Reflector(std::string name, ListerWatcher& lw, ReflectorStore& store, Clock& clock,
+                     ReflectorOptions options)
+    : name_(std::move(name)),
+      lw_(lw),
+      store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      backoff_(clock, options_.backoff, options_.random),
+      log_(log::Logger("reflector").WithValues({{"resource", name_}})) {}
+
+void Reflector::Run() {
+  bool need_list = true;
+  bool fresh_list = false;  // no event seen since the last list
+  while (true) {
+    {
+      std::lock_guard g(mu_);
+      if (stopped_) return;
+    }
+    if (need_list) {
+      auto rv = ListAndReplace();
+      if (!rv) {
+        log_.Warn("list failed; backing off",
+                  {{"code", rv.error().code}, {"error", rv.error().message}});
+        if (!BackoffWait()) return;
+        continue;
+      }
+      need_list = false;
+      fresh_list = true;
+    }
+    int events = 0;
+    WatchOutcome outcome = WatchOnce(events);
+    if (events > 0) fresh_list = false;
+    switch (outcome) {
+      case WatchOutcome::kStopped:
+        return;
+      case WatchOutcome::kContinue:
+      case WatchOutcome::kEnded:
+        break;
+      case WatchOutcome::kGone:
+        need_list = true;
+        // 410 for the version a list just returned: do not spin on list + watch.
+        if (fresh_list && !BackoffWait()) return;
+        break;
+      case WatchOutcome::kFailed:
+        if (!BackoffWait()) return;
+        break;
+    }
+  }
+}
+
+void Reflector::Stop() {
+  std::lock_guard g(mu_);
+  stopped_ = true;
+  if (watcher_ != nullptr) watcher_->Cancel();
+  cv_.notify_all();
+}
+
+std::string Reflector::LastSyncResourceVersion() const {
+  std::lock_guard g(mu_);
+  return last_rv_;
+}
+
+void Reflector::SetLastResourceVersion(const std::string& rv) {
+  if (rv.empty()) return;
+  std::lock_guard g(mu_);
+  last_rv_ = rv;
+}
+
+bool Reflector::BackoffWait() {
+  auto delay = backoff_.Next();
+  std::unique_lock lock(mu_);
+  clock_.WaitUntil(cv_, lock, clock_.Now() + delay, [&] { return stopped_; });
+  return !stopped_;
+}
+
+ApiResult<nlohmann::json> Reflector::ListAllPages(int64_t page_size) {
+  ListOptions opts{options_.label_selector, options_.field_selector, "", page_size, ""};
+  auto first = lw_.List(opts);
+  if (!first) return first;
+  nlohmann::json list = std::move(first.value());
+  if (!list.contains("items") || list["items"].is_null()) list["items"] = nlohmann::json::array();
+  while (true) {
+    std::string token = list.contains("metadata") ? list["metadata"].value("continue", "") : "";
+    if (token.empty()) break;
+    opts.continue_token = token;
+    auto page = lw_.List(opts);
+    if (!page) return page;
+    for (auto& item : page.value()["items"]) list["items"].push_back(std::move(item));
+    list["metadata"]["continue"] = page.value()["metadata"].value("continue", "");
+  }
+  return list;
+}
+
+ApiResult<std::string> Reflector::ListAndReplace() {
+  auto list = ListAllPages(options_.page_size);
+  if (!list && list.error().IsGone() && options_.page_size > 0) {
+    // The continue token expired between pages: take one unpaged consistent snapshot.
+    log_.Info("continue token expired; listing without paging");
+    list = ListAllPages(0);
+  }
+  if (!list) return list.error();
+  std::string rv = ResourceVersionOf(list.value());
+  std::vector<ObjectPtr> objects;
+  auto& items = list.value()["items"];
+  objects.reserve(items.size());
+  for (auto& item : items) {
+    StampKind(item, list.value());
+    objects.push_back(Prepare(std::move(item)));
+  }
+  log_.Debug("listed", {{"objects", static_cast<unsigned long>(objects.size())},
+                        {"resourceVersion", rv}});
+  store_.Replace(std::move(objects), rv);
+  SetLastResourceVersion(rv);
+  return rv;
+}
+
+ObjectPtr Reflector::Prepare(nlohmann::json object) {
+  if (options_.transform) options_.transform(object);
+  return std::make_shared<const nlohmann::json>(std::move(object));
+}
+
+Reflector::WatchOutcome Reflector::WatchOnce(int& events) {
+  WatchOptions opts{options_.label_selector, options_.field_selector, LastSyncResourceVersion(),
+                    WatchTimeoutSeconds(options_.random()), true};
+  auto opened = lw_.Watch(opts);
+  if (!opened) {
+    log_.Warn("watch failed", {{"code", opened.error().code}, {"error", opened.error().message}});
+    return opened.error().IsGone() ? WatchOutcome::kGone : WatchOutcome::kFailed;
+  }
+  std::unique_ptr<Watcher> watcher = std::move(opened.value());
+  {
+    std::lock_guard g(mu_);
+    if (stopped_) return WatchOutcome::kStopped;
+    watcher_ = watcher.get();
+  }
+  auto start = clock_.Now();
+  WatchOutcome outcome = WatchOutcome::kEnded;
+  while (true) {
+    auto next = watcher->Next();
+    if (!next) {
+      log_.Info("watch broken; resuming", {{"error", next.error().message},
+                                          {"resourceVersion", LastSyncResourceVersion()}});
+      outcome = WatchOutcome::kFailed;
+      break;
+    }
+    if (!next.value()) {  // closed by the server
+      bool too_short = events == 0 && clock_.Now() - start < kMinHealthyWatch;
+      outcome = too_short ? WatchOutcome::kFailed : WatchOutcome::kEnded;
+      break;
+    }
+    if (next.value()->type != EventType::kError) ++events;
+    outcome = HandleEvent(*next.value());
+    if (outcome != WatchOutcome::kContinue) break;
+  }
+  std::lock_guard g(mu_);
+  watcher_ = nullptr;
+  return stopped_ ? WatchOutcome::kStopped : outcome;
+}
+
+Reflector::WatchOutcome Reflector::HandleEvent(WatchEvent& event) {
+  switch (event.type) {
+    case EventType::kError: {
+      ApiError e = ErrorFromStatus(event.object);
+      log_.Info("watch ERROR event", {{"code", e.code}, {"reason", e.reason},
+                                      {"error", e.message}});
+      return e.IsGone() ? WatchOutcome::kGone : WatchOutcome::kFailed;
+    }
+    case EventType::kBookmark:
+      SetLastResourceVersion(ResourceVersionOf(event.object));
+      return WatchOutcome::kContinue;
+    case EventType::kAdded:
+    case EventType::kModified:
+    case EventType::kDeleted: {
+      std::string rv = ResourceVersionOf(event.object);
+      store_.Apply(event.type, Prepare(std::move(event.object)));
+      SetLastResourceVersion(rv);
+      return WatchOutcome::kContinue;
+    }
+  }
+  return WatchOutcome::kContinue;
+}
+
+}  // namespace ferry::cache
