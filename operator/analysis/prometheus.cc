@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "operator/base/json.h"
 #include "operator/kube/http/transport.h"
 
 namespace ferry::analysis {
@@ -102,11 +103,12 @@ Result<nlohmann::json> PrometheusClient::Post(const std::string& path, const std
   auto resp = transport_->Send(req);
   const std::string where = "prometheus " + config_.address + path;
   if (!resp) return Error{where + ": " + resp.error().message};
-  nlohmann::json body = nlohmann::json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
+  auto parsed = ParseJson(resp->body);
+  nlohmann::json body = parsed ? std::move(parsed).value() : nlohmann::json();
   // Prometheus answers errors (400 bad_data, 422 execution, 503 timeout) with its JSON error
   // object; pass those on for the decoders to report with errorType and message.
   if (body.is_object() && body.contains("status")) return body;
-  std::string quoted = resp->body.substr(0, kMaxQuotedBody);
+  std::string quoted = Utf8Excerpt(resp->body, kMaxQuotedBody);
   return Error{where + ": HTTP " + std::to_string(resp->status) +
                (resp->status / 100 == 2 ? " with a body that is not Prometheus JSON"
                                         : ": " + quoted)};

@@ -156,6 +156,20 @@ struct SecretMount {
   }
 };
 
+// Labels and annotations added to a stage's Pods (Argo Workflows' podMetadata), e.g.
+// sidecar.istio.io/inject: "false" so an injected sidecar does not keep the Job running. Ferry's
+// own labels (ferry.dev/*, app.kubernetes.io/managed-by) take precedence.
+struct PodMetadata {
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  FERRY_API_STRUCT(PodMetadata);
+  template <class S, class V>
+  static void Fields(S& s, V& v) {
+    v("labels", s.labels);
+    v("annotations", s.annotations);
+  }
+};
+
 struct Stage {
   std::string name;
   std::string image;
@@ -169,6 +183,7 @@ struct Stage {
   std::vector<std::string> dependsOn;
   bool checkout = true;  // clone the revision into /workspace/source before the stage runs
   std::vector<SecretMount> secretMounts;
+  PodMetadata podMetadata;
   FERRY_API_STRUCT(Stage);
   template <class S, class V>
   static void Fields(S& s, V& v) {
@@ -184,6 +199,7 @@ struct Stage {
     v("dependsOn", s.dependsOn);
     v("checkout", s.checkout);
     v("secretMounts", s.secretMounts);
+    v("podMetadata", s.podMetadata);
   }
 };
 

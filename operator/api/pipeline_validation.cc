@@ -170,6 +170,13 @@ void CheckStageFields(const Stage& s, const std::set<std::string>& visible,
       errs.push_back({JoinPath(mp, "mountPath"), Quote(mount) + " is mounted twice"});
     }
   }
+  std::string labels = JoinPath(JoinPath(path, "podMetadata"), "labels");
+  for (const auto& [key, value] : s.podMetadata.labels) {
+    if (!IsLabelValue(value)) {
+      errs.push_back({JoinPath(labels, key), Quote(value) + " is not a label value (at most 63 of "
+                                                           "[A-Za-z0-9-_.], alphanumeric at both ends)"});
+    }
+  }
 }
 
 void CheckDependsOn(const std::vector<Stage>& stages, const std::string& path, FieldErrors& errs) {

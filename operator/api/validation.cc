@@ -83,7 +83,13 @@ bool IsHttpHeaderName(std::string_view s) {
   return std::regex_match(s.begin(), s.end(), re);
 }
 
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string Quote(std::string_view s) {
+  if (s.size() <= kMaxQuotedBytes) return "\"" + std::string(s) + "\"";
+  // Cut on a UTF-8 character boundary: the message goes into JSON (a status condition).
+  size_t cut = kMaxQuotedBytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return "\"" + std::string(s.substr(0, cut)) + "\"... (" + std::to_string(s.size()) + " bytes)";
+}
 
 void CheckRequired(std::string_view value, const std::string& path, FieldErrors& errs) {
   if (value.empty()) errs.push_back({path, "is required"});

@@ -2,6 +2,7 @@
 // rules, quantities, URLs, and checks that append a FieldError saying what would be valid.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -51,7 +52,12 @@ void CheckLabels(const std::map<std::string, std::string>& labels, const std::st
 void CheckAnnotationKeys(const std::map<std::string, std::string>& annotations,
                          const std::string& path, FieldErrors& errs);
 
-// Quotes a value for a message: "abc".
+// Values longer than this are cut in messages, so that a hostile megabyte-long field cannot
+// make a status condition or Event too large to write.
+inline constexpr size_t kMaxQuotedBytes = 256;
+
+// Quotes a value for a message: "abc"; a longer value than kMaxQuotedBytes is cut (at a UTF-8
+// character boundary) and its size given: "aaaa..."... (70000 bytes).
 std::string Quote(std::string_view s);
 
 }  // namespace ferry::api
