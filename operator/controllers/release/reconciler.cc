@@ -1,0 +1,166 @@
+#include "operator/controllers/release/reconciler.h"
+
+#include "operator/api/meta.h"
+#include "operator/controllers/release/canary_builder.h"
+#include "operator/controllers/release/decide.h"
+#include "operator/controllers/release/executor.h"
+#include "operator/controllers/release/snapshot.h"
+
+namespace ferry::release {
+
+const kube::ResourceRef kReleases{"ferry.dev", "v1alpha1", "releases", "Release", true};
+
+namespace {
+
+using controller::ReconcileError;
+using controller::ReconcileOutcome;
+using controller::ReconcileResult;
+
+constexpr char kReasonInvalidRoute[] = "InvalidRoute";
+
+ReconcileResult After(std::chrono::milliseconds after) {
+  ReconcileResult r;
+  if (after <= std::chrono::milliseconds(0)) r.requeue = true;
+  else r.requeue_after = after;
+  return r;
+}
+
+bool Routed(const api::Release& r) {
+  return r.spec.strategy.canary && r.spec.strategy.canary->trafficRouting.has_value();
+}
+
+}  // namespace
+
+struct Reconciler::Pass {
+  cache::ObjectPtr obj;
+  api::Release release;
+  api::Time now;
+  log::Logger log;
+};
+
+Reconciler::Reconciler(ReconcilerOptions options)
+    : o_(std::move(options)), release_writes_(o_.clock), deployment_writes_(o_.clock) {}
+
+ReconcileOutcome Reconciler::Reconcile(const controller::Request& request) {
+  const std::string key = request.Key();
+  const std::string& ns = request.namespace_;
+  auto obj = release_writes_.Fresher(key, o_.releases.Get(key));
+  if (!obj) {  // deleted: the garbage collector removes the canary (ownerReference)
+    if (o_.metrics != nullptr) o_.metrics->Forget(ns, request.name);
+    return ReconcileResult{};
+  }
+  auto decoded = api::DecodeRelease(*obj);
+  if (!decoded) return Undecodable(obj, api::JoinErrors(decoded.error()));
+  Pass p{obj, std::move(*decoded), o_.clock.WallNow(), log_.WithObject(ns, request.name)};
+  if (p.release.metadata.deletionTimestamp) return ReconcileResult{};
+
+  const std::string target_key = ns + "/" + p.release.spec.targetRef.name;
+  const std::string canary_key = ns + "/" + CanaryName(p.release.metadata.name);
+  auto target = deployment_writes_.Fresher(target_key, o_.deployments.Get(target_key));
+  auto canary = deployment_writes_.Fresher(canary_key, o_.deployments.Get(canary_key));
+  auto pods = o_.pods.ByIndex(kCanaryPodIndex, key);
+  if (!pods) return ReconcileError{"pods cache: " + pods.error().message};
+
+  std::unique_ptr<routing::TrafficRouter> router;
+  std::optional<int32_t> weight;
+  if (Routed(p.release) && o_.routers) router = o_.routers(o_.client, p.release);
+  if (router) {
+    auto w = router->CurrentWeight();
+    if (!w && routing::IsInvalidRoute(w.error())) return InvalidRoute(p, w.error().message);
+    if (!w) return ReconcileError{router->Name() + " route: " + w.error().ToString()};
+    weight = *w;
+  }
+
+  Decision d = Decide(MakeSnapshot(p.release, target, canary, *pods, weight,
+                                   o_.analysis != nullptr, p.now));
+  ExecutionContext x{o_.client, deployment_writes_, o_.analysis, router.get(),
+                     p.release, p.now,           p.log};
+  auto fx = ExecuteActions(x, d.actions, d.status);
+  if (!fx && fx.error().invalid_route) return InvalidRoute(p, fx.error().message);
+  if (!fx) return ReconcileError{fx.error().message};
+
+  if (d.status != p.release.status) {
+    auto written = WriteStatus(*obj, d.status);
+    if (!written) return ReconcileError{"writing status: " + written.error().ToString()};
+    if (!*written) return ReconcileResult{.requeue = true};  // stale read: decide again
+    p.log.Info("status", {{"phase", d.status.phase},
+                          {"step", d.status.currentStepIndex.value_or(0)},
+                          {"weight", d.status.canaryWeight},
+                          {"message", d.status.message}});
+  }
+  for (const auto& ev : fx->events) {
+    p.log.Info("event", {{"type", ev.type}, {"reason", ev.reason}, {"message", ev.message}});
+    o_.events.Event(*obj, ev.type, ev.reason, ev.message);
+  }
+  if (o_.metrics != nullptr) {
+    o_.metrics->Observe(ns, request.name, d.status);
+    for (const auto& c : d.completions) o_.metrics->Complete(ns, request.name, c);
+  }
+  // What only a user can fix is not retried: the next change of the Release reconciles it.
+  const auto* stalled = api::FindCondition(d.status.conditions, api::kConditionStalled);
+  if (stalled != nullptr && stalled->status == api::kConditionTrue &&
+      stalled->reason == kReasonInvalidSpec) {
+    return controller::TerminalError("invalid Release " + key + ": " + stalled->message);
+  }
+  return fx->requeue ? After(*fx->requeue) : ReconcileResult{};
+}
+
+kube::Result<bool> Reconciler::WriteStatus(const cache::Object& obj,
+                                           const api::ReleaseStatus& status) {
+  cache::Object body = obj;
+  body["status"] = api::EncodeReleaseStatus(status)["status"];
+  // Absent managedFields leave the server's as they are; a copy could only be stale.
+  if (body.contains("metadata")) body["metadata"].erase("managedFields");
+  auto r = o_.client.UpdateStatus(kReleases, body, {.field_manager = kCanaryFieldManager});
+  if (!r && (kube::IsConflict(r.error()) || kube::IsNotFound(r.error()))) return false;
+  if (!r) return r.error();
+  release_writes_.Remember(*r);
+  return true;
+}
+
+ReconcileOutcome Reconciler::InvalidRoute(Pass& p, const std::string& message) {
+  api::ReleaseStatus status = p.release.status;
+  const int64_t generation = p.release.metadata.generation;
+  // observedGeneration too: GitOps health checks and `status --wait` read Stalled only for the
+  // generation it names.
+  const bool observed = status.observedGeneration == generation;
+  status.observedGeneration = generation;
+  if (api::MarkStalled(status.conditions, generation, kReasonInvalidRoute, message, p.now) ||
+      !observed) {
+    status.message = message;
+    auto written = WriteStatus(*p.obj, status);
+    if (!written) return ReconcileError{"writing status: " + written.error().ToString()};
+    p.log.Warn("route needs a fix", {{"error", message}});
+    o_.events.Event(*p.obj, kEventWarning, kReasonInvalidRoute, message);
+  }
+  return ReconcileResult{.requeue_after = kInvalidRouteRecheck};
+}
+
+ReconcileOutcome Reconciler::Undecodable(const cache::ObjectPtr& obj, const std::string& errors) {
+  const std::string key = cache::MetaNamespaceKey(*obj);
+  const auto& old = obj->value("status", cache::Object::object());
+  if (old.value("phase", "") == api::kReleaseFailed && old.value("message", "") == errors) {
+    return controller::TerminalError("invalid Release " + key + ": " + errors);
+  }
+  api::ReleaseStatus status;
+  status.phase = api::kReleaseFailed;
+  status.message = errors;
+  const int64_t generation = obj->value("/metadata/generation"_json_pointer, int64_t{0});
+  api::MarkStalled(status.conditions, generation, kReasonInvalidSpec, errors, o_.clock.WallNow());
+  const auto encoded = api::EncodeReleaseStatus(status)["status"];
+  cache::Object patch = {{"status",
+                          {{"phase", encoded["phase"]},
+                           {"observedGeneration", generation},
+                           {"message", encoded["message"]},
+                           {"conditions", encoded["conditions"]}}}};
+  auto [ns, name] = cache::SplitMetaNamespaceKey(key);
+  auto r = o_.client.Patch(kReleases, ns, name, kube::PatchType::kMerge, patch,
+                           {.field_manager = kCanaryFieldManager, .subresource = "status"});
+  if (!r) return ReconcileError{"writing status: " + r.error().ToString()};
+  release_writes_.Remember(*r);
+  log_.WithObject(ns, name).Error("cannot decode the Release", {{"error", errors}});
+  o_.events.Event(*obj, kEventWarning, kReasonInvalidSpec, errors);
+  return controller::TerminalError("invalid Release " + key + ": " + errors);
+}
+
+}  // namespace ferry::release
