@@ -147,16 +147,27 @@ StageOutcome ReadStageOutcome(const Json& job, const std::vector<Json>& pods) {
     if (Str(c, "status") != api::kConditionTrue) continue;
     std::string type = Str(c, "type");
     if (type == "Complete") {
+      const Json* succeeded = nullptr;
+      bool pod_behind = false;  // a pod whose stage container the cache shows unfinished
+      for (const Json* pod : sorted) {
+        const Json* term = Terminated(ContainerStatus(*pod, kStageContainerName));
+        if (ExitCode(term) == 0) {
+          succeeded = term;
+          break;
+        }
+        if (term == nullptr) pod_behind = true;
+      }
+      // The Job's Complete can reach the cache before its pod's final status: the result is
+      // not known yet, and that pod's update triggers the next pass. (No pods at all: they
+      // were removed, so there is no result to wait for.)
+      if (succeeded == nullptr && pod_behind) return out;
       out.state = JobState::kSucceeded;
       out.reason = "Completed";
       out.completionTime = TimeAt(job, {"status", "completionTime"});
       if (!out.completionTime) out.completionTime = TimeAt(c, {"lastTransitionTime"});
-      for (const Json* pod : sorted) {
-        const Json* term = Terminated(ContainerStatus(*pod, kStageContainerName));
-        if (ExitCode(term) != 0) continue;
-        out.result = TrimTrailingSpace(Str(*term, "message"));
+      if (succeeded != nullptr) {
+        out.result = TrimTrailingSpace(Str(*succeeded, "message"));
         if (out.result.size() > kMaxResultBytes) out.result.resize(kMaxResultBytes);
-        break;
       }
       return out;
     }

@@ -233,6 +233,20 @@ TEST(ReadStageOutcome, SucceededWithResultFromNewestPod) {
   EXPECT_EQ(api::FormatTime(*out.completionTime), "2026-11-25T10:08:30Z");
 }
 
+// Regression (charts.rbac): Complete arrived before the pod's terminated status; taking it
+// then handed off an image "registry/web@" with an empty result.
+TEST(ReadStageOutcome, CompleteWaitsForThePodsFinalStatus) {
+  const Json running = {{"running", {{"startedAt", "2026-11-25T10:01:05Z"}}}};
+  std::vector<Json> behind = {PodWith("2026-11-25T10:01:00Z", running)};
+  EXPECT_EQ(ReadStageOutcome(JobWith("Complete", ""), behind).state, JobState::kRunning);
+  std::vector<Json> caught_up = {PodWith("2026-11-25T10:01:00Z", Terminated(0, "sha256:4c1d"))};
+  EXPECT_EQ(ReadStageOutcome(JobWith("Complete", ""), caught_up).result, "sha256:4c1d");
+  // Pods already removed: nothing to wait for.
+  auto gone = ReadStageOutcome(JobWith("Complete", ""), {});
+  EXPECT_EQ(gone.state, JobState::kSucceeded);
+  EXPECT_EQ(gone.result, "");
+}
+
 TEST(ReadStageOutcome, ResultCappedAt4KiB) {
   std::vector<Json> pods = {PodWith("2026-11-25T10:01:00Z", Terminated(0, std::string(5000, 'x')))};
   EXPECT_EQ(ReadStageOutcome(JobWith("Complete", ""), pods).result.size(), kMaxResultBytes);
