@@ -68,7 +68,7 @@ TEST(IndexerTest, UnknownIndexIsAnErrorAndAddIndexersIndexesExistingObjects) {
 TEST(IndexerTest, ReplaceRebuildsItemsAndIndices) {
   Indexer idx;
   idx.Upsert(Obj(Meta("a", "old")));
-  idx.Replace({Obj(Meta("b", "new"))});
+  idx.Replace({Pack(*Obj(Meta("b", "new")))});
   EXPECT_EQ(idx.Get("a/old"), nullptr);
   EXPECT_TRUE(idx.ByIndex(kNamespaceIndex, "a")->empty());
   EXPECT_EQ(idx.ByIndex(kNamespaceIndex, "b")->size(), 1u);

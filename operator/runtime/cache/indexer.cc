@@ -65,16 +65,29 @@ void Indexer::UnindexLocked(const std::string& key, const Object& obj) {
   }
 }
 
+PackedObject Pack(const Object& obj) {
+  PackedObject p{MetaNamespaceKey(obj), {}};
+  Object::to_msgpack(obj, p.bytes);
+  p.bytes.shrink_to_fit();
+  return p;
+}
+
+ObjectPtr Unpack(const std::string& bytes) {
+  return std::make_shared<const Object>(Object::from_msgpack(bytes));
+}
+
 void Indexer::Upsert(ObjectPtr obj) {
-  std::string key = MetaNamespaceKey(*obj);
+  PackedObject p = Pack(*obj);
+  const std::string& key = p.key;
   if (key.empty()) return;
+  std::string packed = std::move(p.bytes);
   std::lock_guard g(mu_);
   auto it = items_.find(key);
   if (it != items_.end()) {
-    UnindexLocked(key, *it->second);
-    it->second = obj;
+    UnindexLocked(key, *Unpack(it->second));
+    it->second = std::move(packed);
   } else {
-    items_.emplace(key, obj);
+    items_.emplace(key, std::move(packed));
   }
   IndexLocked(key, *obj);
 }
@@ -83,35 +96,39 @@ ObjectPtr Indexer::Delete(const std::string& key) {
   std::lock_guard g(mu_);
   auto it = items_.find(key);
   if (it == items_.end()) return nullptr;
-  ObjectPtr old = std::move(it->second);
+  ObjectPtr old = Unpack(it->second);
   items_.erase(it);
   UnindexLocked(key, *old);
   return old;
 }
 
-void Indexer::Replace(std::vector<ObjectPtr> objects) {
+void Indexer::Replace(const std::vector<PackedObject>& objects) {
   std::lock_guard g(mu_);
   items_.clear();
   indices_.clear();
-  for (auto& obj : objects) {
-    std::string key = MetaNamespaceKey(*obj);
-    if (key.empty()) continue;
-    IndexLocked(key, *obj);
-    items_[key] = std::move(obj);
+  for (const auto& p : objects) {
+    if (p.key.empty()) continue;
+    IndexLocked(p.key, *Unpack(p.bytes));  // one object decoded at a time
+    items_[p.key] = p.bytes;
   }
+}
+
+std::unordered_map<std::string, std::string> Indexer::Snapshot() const {
+  std::lock_guard g(mu_);
+  return items_;
 }
 
 ObjectPtr Indexer::Get(const std::string& key) const {
   std::lock_guard g(mu_);
   auto it = items_.find(key);
-  return it == items_.end() ? nullptr : it->second;
+  return it == items_.end() ? nullptr : Unpack(it->second);
 }
 
 std::vector<ObjectPtr> Indexer::List() const {
   std::lock_guard g(mu_);
   std::vector<ObjectPtr> out;
   out.reserve(items_.size());
-  for (const auto& [key, obj] : items_) out.push_back(obj);
+  for (const auto& [key, packed] : items_) out.push_back(Unpack(packed));
   return out;
 }
 
@@ -139,7 +156,7 @@ Result<std::vector<ObjectPtr>> Indexer::ByIndex(const std::string& index_name,
   if (index == indices_.end()) return out;
   auto keys = index->second.find(value);
   if (keys == index->second.end()) return out;
-  for (const auto& key : keys->second) out.push_back(items_.at(key));
+  for (const auto& key : keys->second) out.push_back(Unpack(items_.at(key)));
   return out;
 }
 
@@ -151,8 +168,8 @@ Status Indexer::AddIndexers(const Indexers& indexers) {
   for (const auto& [name, fn] : indexers) {
     indexers_.emplace(name, fn);
     auto& index = indices_[name];
-    for (const auto& [key, obj] : items_) {
-      for (const auto& value : fn(*obj)) index[value].insert(key);
+    for (const auto& [key, packed] : items_) {
+      for (const auto& value : fn(*Unpack(packed))) index[value].insert(key);
     }
   }
   return {};

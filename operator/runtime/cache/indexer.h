@@ -1,8 +1,11 @@
 // Indexer: the informer's thread-safe object store (client-go's cache.Indexer).
 //
-// Objects are held as shared_ptr<const nlohmann::json>: a reader (a reconciler, an event handler)
-// keeps a snapshot alive without copying it, and the store never mutates a published object: an
-// update swaps the pointer. Keys are "namespace/name" (or "name" for cluster-scoped objects).
+// Objects are handed out as shared_ptr<const nlohmann::json>: a reader (a reconciler, an event
+// handler) owns its snapshot, and nothing it holds is ever mutated. Inside, each object is kept
+// packed as MessagePack: a JSON tree costs ~15 bytes of heap per byte of JSON text, which made
+// the cache most of the operator's memory (docs/BENCHMARKS.md); reads decode a fresh object
+// (tens of microseconds for a Deployment). Keys are "namespace/name" (or "name" for
+// cluster-scoped objects).
 // Indexes map an index value (e.g. a namespace, an owner UID) to the keys of the objects that
 // produce it; every index is maintained on every write, so ByIndex is a lookup, not a scan.
 #pragma once
@@ -41,6 +44,15 @@ std::pair<std::string, std::string> SplitMetaNamespaceKey(const std::string& key
 std::vector<std::string> MetaNamespaceIndexFunc(const Object& obj);
 std::vector<std::string> OwnerUidIndexFunc(const Object& obj);
 
+// An object as the cache keeps it: its key and its MessagePack bytes.
+struct PackedObject {
+  std::string key;    // MetaNamespaceKey; empty when the object has no metadata.name
+  std::string bytes;
+};
+PackedObject Pack(const Object& obj);
+// Decodes bytes made by Pack. Only the cache makes them: a failure is a broken invariant (throws).
+ObjectPtr Unpack(const std::string& bytes);
+
 class Indexer {
  public:
   // Starts with the namespace index; `extra` adds more (e.g. {kOwnerUidIndex, OwnerUidIndexFunc}).
@@ -50,12 +62,14 @@ class Indexer {
   void Upsert(ObjectPtr obj);
   // Removes the object stored under `key`; returns it (null if absent).
   ObjectPtr Delete(const std::string& key);
-  // Replaces the whole content (after a list).
-  void Replace(std::vector<ObjectPtr> objects);
+  // Replaces the whole content (after a list); objects without a key are skipped.
+  void Replace(const std::vector<PackedObject>& objects);
 
   ObjectPtr Get(const std::string& key) const;
   std::vector<ObjectPtr> List() const;
   std::vector<std::string> ListKeys() const;
+  // Every key with its packed bytes (the informer diffs a relist against it).
+  std::unordered_map<std::string, std::string> Snapshot() const;
   size_t Size() const;
   // Objects whose index `index_name` produced `value`. An unknown index is an error.
   Result<std::vector<ObjectPtr>> ByIndex(const std::string& index_name,
@@ -68,7 +82,7 @@ class Indexer {
   void UnindexLocked(const std::string& key, const Object& obj);
 
   mutable std::mutex mu_;
-  std::unordered_map<std::string, ObjectPtr> items_;
+  std::unordered_map<std::string, std::string> items_;  // key -> MessagePack
   Indexers indexers_;
   // index name -> index value -> keys
   std::map<std::string, std::unordered_map<std::string, std::set<std::string>>> indices_;

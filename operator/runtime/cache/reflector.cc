@@ -112,45 +112,42 @@ bool Reflector::BackoffWait() {
   return !stopped_;
 }
 
-ApiResult<nlohmann::json> Reflector::ListAllPages(int64_t page_size) {
+ApiResult<std::string> Reflector::ListAllPages(int64_t page_size, std::vector<PackedObject>& out) {
+  out.clear();
   ListOptions opts{options_.label_selector, options_.field_selector, "", page_size, ""};
-  auto first = lw_.List(opts);
-  if (!first) return first;
-  nlohmann::json list = std::move(first.value());
-  if (!list.contains("items") || list["items"].is_null()) list["items"] = nlohmann::json::array();
+  std::string rv;
   while (true) {
-    std::string token = list.contains("metadata") ? list["metadata"].value("continue", "") : "";
-    if (token.empty()) break;
-    opts.continue_token = token;
     auto page = lw_.List(opts);
-    if (!page) return page;
-    for (auto& item : page.value()["items"]) list["items"].push_back(std::move(item));
-    list["metadata"]["continue"] = page.value()["metadata"].value("continue", "");
+    if (!page) return page.error();
+    nlohmann::json& list = page.value();
+    if (list.contains("items") && list["items"].is_array()) {
+      for (auto& item : list["items"]) {
+        StampKind(item, list);
+        if (options_.transform) options_.transform(item);
+        out.push_back(Pack(item));
+      }
+    }
+    if (opts.continue_token.empty()) rv = ResourceVersionOf(list);  // the snapshot's, page 1
+    const nlohmann::json& meta = list.contains("metadata") ? list["metadata"] : nlohmann::json();
+    opts.continue_token = meta.is_object() ? meta.value("continue", "") : "";
+    if (opts.continue_token.empty()) return rv;
   }
-  return list;
 }
 
 ApiResult<std::string> Reflector::ListAndReplace() {
-  auto list = ListAllPages(options_.page_size);
-  if (!list && list.error().IsGone() && options_.page_size > 0) {
+  std::vector<PackedObject> objects;
+  auto rv = ListAllPages(options_.page_size, objects);
+  if (!rv && rv.error().IsGone() && options_.page_size > 0) {
     // The continue token expired between pages: take one unpaged consistent snapshot.
     log_.Info("continue token expired; listing without paging");
-    list = ListAllPages(0);
+    rv = ListAllPages(0, objects);
   }
-  if (!list) return list.error();
-  std::string rv = ResourceVersionOf(list.value());
-  std::vector<ObjectPtr> objects;
-  auto& items = list.value()["items"];
-  objects.reserve(items.size());
-  for (auto& item : items) {
-    StampKind(item, list.value());
-    objects.push_back(Prepare(std::move(item)));
-  }
+  if (!rv) return rv.error();
   log_.Debug("listed", {{"objects", static_cast<unsigned long>(objects.size())},
-                        {"resourceVersion", rv}});
-  store_.Replace(std::move(objects), rv);
-  SetLastResourceVersion(rv);
-  return rv;
+                        {"resourceVersion", rv.value()}});
+  store_.Replace(std::move(objects), rv.value());
+  SetLastResourceVersion(rv.value());
+  return rv.value();
 }
 
 ObjectPtr Reflector::Prepare(nlohmann::json object) {

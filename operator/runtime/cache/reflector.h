@@ -41,8 +41,9 @@ inline constexpr Clock::Duration kMinHealthyWatch = std::chrono::seconds(1);
 class ReflectorStore {
  public:
   virtual ~ReflectorStore() = default;
-  // The complete state as of `resource_version`.
-  virtual void Replace(std::vector<ObjectPtr> objects, const std::string& resource_version) = 0;
+  // The complete state as of `resource_version`, packed (indexer.h) page by page as it was
+  // listed, so a large list never exists as JSON trees all at once.
+  virtual void Replace(std::vector<PackedObject> objects, const std::string& resource_version) = 0;
   // One change: kAdded, kModified or kDeleted.
   virtual void Apply(EventType type, ObjectPtr object) = 0;
 };
@@ -73,7 +74,8 @@ class Reflector {
   enum class WatchOutcome { kContinue, kEnded, kFailed, kGone, kStopped };
 
   ApiResult<std::string> ListAndReplace();
-  ApiResult<nlohmann::json> ListAllPages(int64_t page_size);
+  // Lists every page into `out` (transformed and packed); returns the list's resourceVersion.
+  ApiResult<std::string> ListAllPages(int64_t page_size, std::vector<PackedObject>& out);
   // Watches until the stream ends; `events` counts what it delivered.
   WatchOutcome WatchOnce(int& events);
   WatchOutcome HandleEvent(WatchEvent& event);

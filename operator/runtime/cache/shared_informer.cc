@@ -23,8 +23,10 @@ SharedInformer::~SharedInformer() { Stop(); }
 
 void SharedInformer::AddEventHandler(EventHandler handler) {
   std::lock_guard g(dispatch_mu_);
-  if (handler.on_add) {
-    for (const auto& obj : indexer_.List()) handler.on_add(obj);
+  if (handler.on_add) {  // one object decoded at a time
+    for (const auto& key : indexer_.ListKeys()) {
+      if (auto obj = indexer_.Get(key)) handler.on_add(obj);
+    }
   }
   handlers_.push_back(std::move(handler));
 }
@@ -60,24 +62,30 @@ bool SharedInformer::WaitForCacheSync(Clock::TimePoint deadline) {
   return clock_.WaitUntil(cv_, lock, deadline, [&] { return synced_ || stopped_; }) && synced_;
 }
 
-void SharedInformer::Replace(std::vector<ObjectPtr> objects, const std::string&) {
+void SharedInformer::Replace(std::vector<PackedObject> objects, const std::string&) {
   std::lock_guard g(dispatch_mu_);
-  std::unordered_map<std::string, ObjectPtr> old;
-  for (auto& obj : indexer_.List()) old.emplace(MetaNamespaceKey(*obj), std::move(obj));
+  std::unordered_map<std::string, std::string> old = indexer_.Snapshot();
   indexer_.Replace(objects);
-  for (const auto& obj : objects) {
-    auto it = old.find(MetaNamespaceKey(*obj));
+  // Handlers see one decoded object at a time; unchanged bytes are an unchanged object.
+  for (const auto& p : objects) {
+    if (p.key.empty()) continue;
+    auto it = old.find(p.key);
     if (it == old.end()) {
+      ObjectPtr obj = Unpack(p.bytes);
       for (auto& h : handlers_) if (h.on_add) h.on_add(obj);
       continue;
     }
-    if (ResourceVersion(it->second) != ResourceVersion(obj)) {
-      for (auto& h : handlers_) if (h.on_update) h.on_update(it->second, obj);
+    if (it->second != p.bytes) {
+      ObjectPtr before = Unpack(it->second), obj = Unpack(p.bytes);
+      if (ResourceVersion(before) != ResourceVersion(obj)) {
+        for (auto& h : handlers_) if (h.on_update) h.on_update(before, obj);
+      }
     }
     old.erase(it);
   }
   // Whatever is left was deleted while we were not watching.
-  for (const auto& [key, obj] : old) {
+  for (const auto& [key, bytes] : old) {
+    ObjectPtr obj = Unpack(bytes);
     for (auto& h : handlers_) if (h.on_delete) h.on_delete(obj);
   }
   std::lock_guard s(mu_);
@@ -117,7 +125,9 @@ void SharedInformer::ResyncLoop() {
 
 void SharedInformer::Resync() {
   std::lock_guard g(dispatch_mu_);
-  for (const auto& obj : indexer_.List()) {
+  for (const auto& key : indexer_.ListKeys()) {
+    ObjectPtr obj = indexer_.Get(key);
+    if (!obj) continue;
     for (auto& h : handlers_) if (h.on_update) h.on_update(obj, obj);
   }
 }

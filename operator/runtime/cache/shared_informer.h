@@ -58,7 +58,7 @@ class SharedInformer final : private ReflectorStore {
   std::string LastSyncResourceVersion() const { return reflector_.LastSyncResourceVersion(); }
 
  private:
-  void Replace(std::vector<ObjectPtr> objects, const std::string& resource_version) override;
+  void Replace(std::vector<PackedObject> objects, const std::string& resource_version) override;
   void Apply(EventType type, ObjectPtr object) override;
   void ResyncLoop();
   void Resync();
