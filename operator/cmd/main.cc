@@ -23,6 +23,7 @@
 #include "operator/metrics/kube_hook.h"
 #include "operator/metrics/registry.h"
 #include "operator/runtime/cache/informer_factory.h"
+#include "operator/runtime/controller/handlers.h"
 #include "operator/runtime/events/kube_event_sink.h"
 #include "operator/runtime/leaderelection/kube_lease_client.h"
 #include "operator/runtime/manager/manager.h"
@@ -80,8 +81,11 @@ int Run(const ferry::manager::Options& opts) {
 
   std::string lease_ns = opts.leader_election_namespace.empty() ? (*client)->default_namespace()
                                                                 : opts.leader_election_namespace;
-  ferry::cache::InformerFactory informers(**client, ferry::RealClock::Get(),
-                                          {opts.namespace_});
+  // --instance-id shards the primary resources; the objects they own are found through them.
+  ferry::cache::InformerFactory informers(
+      **client, ferry::RealClock::Get(),
+      {opts.namespace_, ferry::controller::ShardLabelSelector(opts.instance_id),
+       {"releases.ferry.dev", "pipelines.ferry.dev"}});
   ferry::events::KubeEventSink event_sink(**client);
   ferry::events::RecorderOptions recorder_options;
   const std::string identity = Identity();

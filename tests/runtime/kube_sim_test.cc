@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "operator/kube/client.h"
+#include "operator/runtime/cache/informer_factory.h"
 #include "operator/runtime/cache/kube_lister_watcher.h"
+#include "operator/runtime/controller/handlers.h"
 #include "operator/runtime/cache/shared_informer.h"
 #include "operator/runtime/events/kube_event_sink.h"
 #include "operator/runtime/leaderelection/kube_lease_client.h"
@@ -127,6 +129,37 @@ TEST_F(KubeSimTest, InformerConvergesThroughAnApiServerRestart) {
   std::lock_guard g(mu);
   EXPECT_EQ(deleted.count("b"), 1u);
   inf.Stop();
+}
+
+// --instance-id: a sharded resource's informer caches only its shard's objects; the others
+// cache everything.
+TEST_F(KubeSimTest, InstanceIdShardsOnlyTheResourcesNamed) {
+  auto labelled = [&](const std::string& name, const std::string& instance) {
+    nlohmann::json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                         {"metadata", {{"name", name}, {"namespace", kNs}}}};
+    if (!instance.empty()) cm["metadata"]["labels"] = {{"ferry.dev/instance", instance}};
+    ASSERT_TRUE(client_->Create(kube::kConfigMaps, cm).ok());
+    nlohmann::json secret = cm;
+    secret["kind"] = "Secret";
+    ASSERT_TRUE(client_->Create(kube::kSecrets, secret).ok());
+  };
+  labelled("mine", "east");
+  labelled("theirs", "west");
+  labelled("unlabelled", "");
+  cache::InformerFactory factory(*client_, RealClock::Get(),
+                                 {kNs, controller::ShardLabelSelector("east"), {"configmaps"}});
+  auto& sharded = factory.For(kube::kConfigMaps);
+  auto& whole = factory.For(kube::kSecrets);
+  sharded.Start();
+  whole.Start();
+  ASSERT_TRUE(sharded.WaitForCacheSync(RealClock::Get().Now() + 10s));
+  ASSERT_TRUE(whole.WaitForCacheSync(RealClock::Get().Now() + 10s));
+  EXPECT_EQ(sharded.indexer().ListKeys(), std::vector<std::string>{"rt/mine"});
+  EXPECT_EQ(whole.indexer().Size(), 3u);
+  labelled("later", "east");
+  labelled("later-west", "west");
+  EXPECT_TRUE(Eventually([&] { return sharded.indexer().Size() == 2; }));
+  EXPECT_NE(sharded.indexer().Get("rt/later"), nullptr);
 }
 
 TEST_F(KubeSimTest, LeaderElectionOnARealLease) {

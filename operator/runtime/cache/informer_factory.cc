@@ -14,6 +14,10 @@ SharedInformer& InformerFactory::For(const kube::ResourceRef& resource, Informer
   const std::string key = resource.GroupResource();
   auto it = entries_.find(key);
   if (it != entries_.end()) return *it->second.informer;
+  if (!options_.shard_label_selector.empty() && options_.sharded_resources.count(key) > 0 &&
+      options.reflector.label_selector.empty()) {
+    options.reflector.label_selector = options_.shard_label_selector;
+  }
   Entry entry;
   entry.lw = std::make_unique<KubeListerWatcher>(client_, resource, options_.namespace_);
   entry.informer = std::make_unique<SharedInformer>(key, *entry.lw, clock_, std::move(options));

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ namespace ferry::cache {
 
 struct FactoryOptions {
   std::string namespace_;  // "" = all namespaces
+  // --instance-id sharding (controller::ShardLabelSelector): the informers of these resources
+  // (GroupResource, e.g. "releases.ferry.dev") list and watch only objects matching
+  // `shard_label_selector`, unless a caller's InformerOptions set a selector of their own.
+  std::string shard_label_selector;
+  std::set<std::string> sharded_resources;
 };
 
 class InformerFactory {
