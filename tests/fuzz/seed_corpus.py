@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of tests/fuzz/corpus/<target>/seed-*: the samples of config/samples,
-bodies recorded from a real kube-apiserver (../shared/kube-transcripts, beside the repository),
+bodies recorded from a real kube-apiserver (tests/kube-transcripts),
 and small hand-written inputs. Re-run after adding seeds; inputs the fuzzer found are kept in
 the same folders under other names (crash-*, found-*) and are never touched here."""
 import glob
@@ -13,7 +13,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TRANSCRIPTS = os.environ.get("FERRY_TRANSCRIPTS",
-                             os.path.join(os.path.dirname(ROOT), "shared", "kube-transcripts"))
+                             os.path.join(ROOT, "tests", "kube-transcripts"))
 MAX_SEED = 8192  # bytes: seeds stay small, the fuzzer grows what it needs
 
 

@@ -1,5 +1,5 @@
 // Errors decoded from the real Status bodies recorded from kube-apiserver v1.19
-// (/work/shared/kube-transcripts, found via FERRY_SOURCE_DIR).
+// (tests/kube-transcripts, found via FERRY_SOURCE_DIR).
 #include "operator/kube/errors.h"
 
 #include <filesystem>
@@ -14,7 +14,7 @@ namespace {
 
 std::string TranscriptDir() {
   const char* src = std::getenv("FERRY_SOURCE_DIR");
-  return std::string(src ? src : ".") + "/../shared/kube-transcripts";
+  return std::string(src ? src : ".") + "/tests/kube-transcripts";
 }
 
 nlohmann::json LoadTranscript(const std::string& rel) {

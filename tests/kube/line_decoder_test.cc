@@ -87,7 +87,7 @@ TEST(LineDecoderTest, RejectsALineAboveTheLimit) {
 // The recorded chunked watch streams decode event by event whatever the chunking.
 TEST(LineDecoderTest, DecodesRecordedWatchStreams) {
   const char* src = std::getenv("FERRY_SOURCE_DIR");
-  const std::string dir = std::string(src ? src : ".") + "/../shared/kube-transcripts/";
+  const std::string dir = std::string(src ? src : ".") + "/tests/kube-transcripts/";
   for (const std::string file : {"watch/01-releases-ns-bookmarks.txt", "deployment/08-watch-deployment-rollout.txt",
                                  "watch/12-watch-rv-older-than-watch-cache-410.txt"}) {
     std::ifstream in(dir + file, std::ios::binary);

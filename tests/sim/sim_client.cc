@@ -141,7 +141,7 @@ std::string build_request(const std::string& method, const std::string& target, 
 
 std::string transcripts_dir() {
   const char* src = std::getenv("FERRY_SOURCE_DIR");
-  return std::string(src ? src : ".") + "/../shared/kube-transcripts";
+  return std::string(src ? src : ".") + "/tests/kube-transcripts";
 }
 
 SimProcess::SimProcess(const std::vector<std::string>& args) {
