@@ -242,25 +242,23 @@ Result<nlohmann::json> Client::Create(const ResourceRef& ref, const nlohmann::js
 
 Result<nlohmann::json> Client::Update(const ResourceRef& ref, const nlohmann::json& obj,
                                       const UpdateOptions& opts) {
-  auto name = NameOf(obj);
-  if (!name.ok()) return name.error();
-  Query q;
-  if (opts.dry_run) q.Add("dryRun", "All");
-  q.AddIf("fieldManager", opts.field_manager);
-  return Do({"update", "PUT", Resource(ref, ""),
-             ref.ObjectPath(NamespaceOf(ref, obj), *name) + q.str(), obj.dump(),
-             std::string(kJson), false});
+  return Put(ref, obj, opts, "");
 }
 
 Result<nlohmann::json> Client::UpdateStatus(const ResourceRef& ref, const nlohmann::json& obj,
                                             const UpdateOptions& opts) {
+  return Put(ref, obj, opts, "status");
+}
+
+Result<nlohmann::json> Client::Put(const ResourceRef& ref, const nlohmann::json& obj,
+                                   const UpdateOptions& opts, const std::string& subresource) {
   auto name = NameOf(obj);
   if (!name.ok()) return name.error();
   Query q;
   if (opts.dry_run) q.Add("dryRun", "All");
   q.AddIf("fieldManager", opts.field_manager);
-  return Do({"update", "PUT", Resource(ref, "status"),
-             ref.ObjectPath(NamespaceOf(ref, obj), *name, "status") + q.str(), obj.dump(),
+  return Do({"update", "PUT", Resource(ref, subresource),
+             ref.ObjectPath(NamespaceOf(ref, obj), *name, subresource) + q.str(), obj.dump(),
              std::string(kJson), false});
 }
 

@@ -161,6 +161,9 @@ class Client {
  private:
   struct Call;
   Result<nlohmann::json> Do(Call call);
+  // PUT of obj ("" = the object itself, or a subresource such as "status").
+  Result<nlohmann::json> Put(const ResourceRef& ref, const nlohmann::json& obj,
+                             const UpdateOptions& opts, const std::string& subresource);
   Result<nlohmann::json> Attempt(const Call& call, bool* retried_auth);
   std::string NamespaceOf(const ResourceRef& ref, const nlohmann::json& obj) const;
   void Report(const Call& call, int status, Clock::TimePoint start);

@@ -50,20 +50,7 @@ RolloutCase MakeCase(const std::string& name, Fate fate, int pause_seconds) {
 }
 
 json TargetDeployment(const std::string& name, int replicas) {
-  json labels = {{"app", name}};
-  return {{"apiVersion", "apps/v1"},
-          {"kind", "Deployment"},
-          {"metadata", {{"name", name}, {"namespace", kChaosNs}}},
-          {"spec",
-           {{"replicas", replicas},
-            {"selector", {{"matchLabels", labels}}},
-            {"strategy",
-             {{"type", "RollingUpdate"},
-              {"rollingUpdate", {{"maxUnavailable", 0}, {"maxSurge", 1}}}}},
-            {"template",
-             {{"metadata", {{"labels", labels}}},
-              {"spec",
-               {{"containers", {{{"name", "app"}, {"image", AppImage(name, "1")}}}}}}}}}}};
+  return itest::RollableDeployment(kChaosNs, name, replicas, AppImage(name, "1"));
 }
 
 json ReleaseObject(const RolloutCase& c, const std::string& version) {

@@ -82,6 +82,8 @@ void DeleteCanaryIfPresent(ReleaseContext& c);
 // Drifted=True with `reason`; an Event when the condition changed (or always_event).
 void SetDrifted(ReleaseContext& c, const std::string& reason, const std::string& message,
                 bool always_event);
+// Drifted=False/InSync with `message`, when it was True.
+void ClearDrifted(ReleaseContext& c, const std::string& message);
 
 // canary.cc
 void ReconcileCanary(ReleaseContext& c);

@@ -27,17 +27,7 @@ void CompletePromotion(ReleaseContext& c) {
   c.st.completionTime = c.now;
   c.st.phase = api::kReleaseHealthy;
   c.st.message = "version " + version + " runs on Deployment " + t.name;
-  if (const auto* d = api::FindCondition(c.st.conditions, kConditionDrifted);
-      d && d->status == api::kConditionTrue) {
-    api::SetCondition(c.st.conditions,
-                      {kConditionDrifted,
-                       api::kConditionFalse,
-                       c.rel.metadata.generation,
-                       {},
-                       "InSync",
-                       "the target runs the promoted version"},
-                      c.now);
-  }
+  ClearDrifted(c, "the target runs the promoted version");
   c.Event(kEventNormal, "Promoted", why);
   if (c.spec.version != version) c.Requeue(kTransitionRequeue);  // a newer version waits
 }

@@ -53,17 +53,7 @@ void MarkHealthy(ReleaseContext& c, bool event) {
   c.st.stable.templateHash = t.templateHash;
   c.st.abort.reset();
   c.st.message = "version " + c.spec.version + " runs on Deployment " + t.name;
-  if (const auto* d = api::FindCondition(c.st.conditions, kConditionDrifted);
-      d && d->status == api::kConditionTrue) {
-    api::SetCondition(c.st.conditions,
-                      {kConditionDrifted,
-                       api::kConditionFalse,
-                       c.rel.metadata.generation,
-                       {},
-                       "InSync",
-                       "the target runs the Release's version"},
-                      c.now);
-  }
+  ClearDrifted(c, "the target runs the Release's version");
   if (changed && event) c.Event(kEventNormal, "InSync", c.st.message);
 }
 
@@ -123,6 +113,15 @@ void SetDrifted(ReleaseContext& c, const std::string& reason, const std::string&
       {kConditionDrifted, api::kConditionTrue, c.rel.metadata.generation, {}, reason, message},
       c.now);
   if (changed || always_event) c.Event(kEventWarning, reason, message);
+}
+
+void ClearDrifted(ReleaseContext& c, const std::string& message) {
+  const auto* d = api::FindCondition(c.st.conditions, kConditionDrifted);
+  if (d == nullptr || d->status != api::kConditionTrue) return;
+  api::SetCondition(c.st.conditions,
+                    {kConditionDrifted, api::kConditionFalse, c.rel.metadata.generation, {},
+                     "InSync", message},
+                    c.now);
 }
 
 void AddHistory(ReleaseContext& c, const char* result, const std::string& reason,

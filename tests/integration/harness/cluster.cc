@@ -57,6 +57,23 @@ bool Eventually(const std::function<bool()>& pred, Millis timeout, Millis poll) 
   }
 }
 
+json RollableDeployment(const std::string& ns, const std::string& name, int replicas,
+                        const std::string& image) {
+  const json labels = {{"app", name}};
+  return {{"apiVersion", "apps/v1"},
+          {"kind", "Deployment"},
+          {"metadata", {{"name", name}, {"namespace", ns}}},
+          {"spec",
+           {{"replicas", replicas},
+            {"selector", {{"matchLabels", labels}}},
+            {"strategy",
+             {{"type", "RollingUpdate"},
+              {"rollingUpdate", {{"maxUnavailable", 0}, {"maxSurge", 1}}}}},
+            {"template",
+             {{"metadata", {{"labels", labels}}},
+              {"spec", {{"containers", {{{"name", "app"}, {"image", image}}}}}}}}}}};
+}
+
 std::optional<int64_t> IntAt(const json& obj, const std::string& pointer) {
   json::json_pointer p(pointer);
   if (!obj.contains(p)) return std::nullopt;

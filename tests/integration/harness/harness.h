@@ -70,6 +70,12 @@ bool Eventually(const std::function<bool()>& pred, Millis timeout = kDefaultTime
 std::optional<int64_t> IntAt(const json& obj, const std::string& pointer);
 std::string StringAt(const json& obj, const std::string& pointer);
 
+// A Deployment for Ferry to roll out: `replicas` pods of container "app" running `image`,
+// labelled app=<name>, with maxUnavailable 0 / maxSurge 1 so its own rolling update (at
+// promotion) keeps every replica available.
+json RollableDeployment(const std::string& ns, const std::string& name, int replicas,
+                        const std::string& image);
+
 struct ClusterOptions {
   double pod_ready_delay_seconds = kDefaultPodReadyDelaySeconds;
   std::vector<std::string> extra_args;  // more kube-sim flags

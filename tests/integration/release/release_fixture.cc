@@ -24,18 +24,7 @@ void ReleaseTest::TearDown() {
 }
 
 void ReleaseTest::StartWithTarget(int replicas) {
-  json labels = {{"app", kApp}};
-  json target = {
-      {"metadata", {{"name", kApp}, {"namespace", kNs}}},
-      {"spec",
-       {{"replicas", replicas},
-        {"selector", {{"matchLabels", labels}}},
-        {"strategy",
-         {{"type", "RollingUpdate"},
-          {"rollingUpdate", {{"maxUnavailable", 0}, {"maxSurge", 1}}}}},
-        {"template",
-         {{"metadata", {{"labels", labels}}},
-          {"spec", {{"containers", {{{"name", "app"}, {"image", Image("1")}}}}}}}}}}};
+  const json target = RollableDeployment(kNs, kApp, replicas, Image("1"));
   auto applied = cluster().Apply(kube::kDeployments, target);
   ASSERT_TRUE(applied) << applied.error().ToString();
   ASSERT_TRUE(Eventually([&] {
