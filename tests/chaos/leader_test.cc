@@ -18,19 +18,25 @@ using itest::Operator;
 using itest::StringAt;
 using namespace std::chrono_literals;
 
-// operator/runtime/leaderelection/leader_elector.h defaults (the operator has no flags for them).
-constexpr auto kLeaseDuration = 15s;
-constexpr auto kRetryPeriod = 2s;
+// Shorter than the defaults (15s/10s/2s) to keep the suite quick; passed as flags below.
+constexpr auto kLeaseDuration = 8s;
+constexpr auto kRenewDeadline = 6s;
+constexpr auto kRetryPeriod = 1s;
 // Scheduling and request slack on a loaded 2-core machine.
 constexpr auto kSlack = 3s;
 constexpr char kLeaseName[] = "ferry-chaos-leader";
 constexpr int kReplicas = 2;
 // The in-flight rollouts pause long enough to span the takeover.
-constexpr int kLongPauseSeconds = 30;
+constexpr int kLongPauseSeconds = 20;
+
+std::string Seconds(std::chrono::seconds s) { return std::to_string(s.count()) + "s"; }
 
 itest::OperatorOptions ElectionOptions(itest::OperatorOptions o) {
   o.extra_args = {"--leader-elect", std::string("--leader-election-namespace=") + kChaosNs,
-                  std::string("--leader-election-id=") + kLeaseName};
+                  std::string("--leader-election-id=") + kLeaseName,
+                  "--leader-elect-lease-duration=" + Seconds(kLeaseDuration),
+                  "--leader-elect-renew-deadline=" + Seconds(kRenewDeadline),
+                  "--leader-elect-retry-period=" + Seconds(kRetryPeriod)};
   return o;
 }
 
