@@ -1,5 +1,6 @@
 #include "operator/metrics/registry.h"
 
+#include <prometheus/collectable.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -132,7 +133,22 @@ Registry::~Registry() = default;
 std::shared_ptr<prometheus::Registry> Registry::prometheus_registry() const { return registry_; }
 
 std::string Registry::Serialize() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  auto families = registry_->Collect();
+  std::lock_guard g(collectables_mu_);
+  for (const auto& weak : collectables_) {
+    if (auto c = weak.lock()) {
+      auto more = c->Collect();
+      families.insert(families.end(), std::make_move_iterator(more.begin()),
+                      std::make_move_iterator(more.end()));
+    }
+  }
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+void Registry::AddCollectable(std::weak_ptr<prometheus::Collectable> c) {
+  std::lock_guard g(collectables_mu_);
+  std::erase_if(collectables_, [](const auto& w) { return w.expired(); });
+  collectables_.push_back(std::move(c));
 }
 
 std::unique_ptr<QueueMetrics> Registry::ForQueue(const std::string& name) {

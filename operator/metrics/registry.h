@@ -23,11 +23,14 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "operator/metrics/hooks.h"
 
 namespace prometheus {
+class Collectable;
 class Registry;
 }
 
@@ -44,6 +47,10 @@ class Registry final : public QueueMetricsProvider,
   // The Prometheus text exposition format (version 0.0.4) of every metric.
   std::string Serialize() const;
   std::shared_ptr<prometheus::Registry> prometheus_registry() const;
+  // Adds a source of series computed when scraped, as kube-state-metrics generates its series
+  // from its cache: for per-object series, where a prometheus-cpp child per object would cost
+  // about 400 bytes of labels each. Served until `c` expires.
+  void AddCollectable(std::weak_ptr<prometheus::Collectable> c);
 
   std::unique_ptr<QueueMetrics> ForQueue(const std::string& name) override;
   void ObserveReconcile(const std::string& controller, ReconcileResultKind result,
@@ -61,6 +68,8 @@ class Registry final : public QueueMetricsProvider,
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<Families> f_;
+  mutable std::mutex collectables_mu_;
+  std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
 };
 
 }  // namespace ferry::metrics

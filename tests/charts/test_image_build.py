@@ -59,17 +59,20 @@ def copy_context(dest, sources):
                 shutil.copy2(src, target)
 
 
-# A `docker build` RUN step sees only the image's PATH and the Dockerfile's ENV. HOME and
-# CCACHE_* are kept so the compiler cache is found (a speed-up, not a difference in output),
-# except CCACHE_BASEDIR: the copy's Makefile sets it to the copy's root, so its keys match the
-# tree's (the outer /work/.../src base would make every path in the copy look different).
+# A `docker build` RUN step sees only the image's PATH and the Dockerfile's ENV. Kept so the
+# compiler cache serves the copy (a speed-up, not a difference in output): HOME and CCACHE_*,
+# and the locale variables, which ccache hashes (they change the compiler's messages only).
+# Not CCACHE_BASEDIR: the copy's Makefile sets it to the copy's root so that its keys match
+# the tree's (the tree's base would make every path in the copy look different).
+KEPT_ENV = ("HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES")
 DOCKER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def run_build_stage(stage, root):
     cwd = "/"
-    env = {"PATH": DOCKER_PATH, "HOME": os.environ.get("HOME", "/root")}
-    env.update({k: v for k, v in os.environ.items() if k.startswith("CCACHE_") and k != "CCACHE_BASEDIR"})
+    env = {"PATH": DOCKER_PATH, "HOME": "/root"}
+    env.update({k: v for k, v in os.environ.items()
+                if k in KEPT_ENV or (k.startswith("CCACHE_") and k != "CCACHE_BASEDIR")})
     with open(LOG, "w") as log:
         for ins in stage.instructions:
             if ins.cmd == "WORKDIR":
