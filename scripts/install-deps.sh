@@ -18,7 +18,7 @@ packages=(
 deps="${FERRY_DEPS:-all}"
 case "$deps" in
   build) ;;
-  # clang + its runtimes (libFuzzer, sanitizers; only recommended by clang): `make fuzz`.
+  # clang + its runtimes (libFuzzer, sanitizers; only recommended by clang): `make test`.
   # python3-matplotlib: the benchmarks' PNG plots (bench/common/plot.py).
   all) packages+=(prometheus unzip python3-yaml python3-matplotlib procps curl lua5.4 clang libclang-rt-14-dev) ;;
   *) echo "install-deps: FERRY_DEPS must be 'build' or 'all', not '$deps'" >&2; exit 2 ;;

@@ -93,7 +93,8 @@ ferry::bench::Table MakeTable(const Totals& t, int rollouts) {
   std::map<std::string, bool> keys;
   for (const auto& [k, n] : t.rollouts.by_verb_resource) keys[k] = true;
   for (const auto& [k, n] : t.idle.by_verb_resource) keys[k] = true;
-  for (const auto& [k, unused] : keys) {
+  for (const auto& key : keys) {
+    const std::string& k = key.first;  // clang 14 cannot capture a structured binding
     auto get = [&](const RequestCounts& c) {
       auto it = c.by_verb_resource.find(k);
       return it == c.by_verb_resource.end() ? 0.0 : it->second;

@@ -1,6 +1,7 @@
 #include "operator/analysis/condition.h"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -116,6 +117,22 @@ class Parser {
                                                    t.text == word);
   }
   bool IsBool(int n) const { return IsBoolOp(nodes[static_cast<std::size_t>(n)].op); }
+
+  // Held across each recursive descent; TooDeep() past kMaxConditionNesting levels.
+  class Nest {
+   public:
+    explicit Nest(Parser& p) : p_(p) { ++p_.depth_; }
+    ~Nest() { --p_.depth_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+    bool TooDeep() const { return p_.depth_ > kMaxConditionNesting; }
+
+   private:
+    Parser& p_;
+  };
+  static Error TooDeep(int column) {
+    return At(column, "nested deeper than " + std::to_string(kMaxConditionNesting) + " levels");
+  }
   int Add(Node n) {
     nodes.push_back(n);
     return static_cast<int>(nodes.size()) - 1;
@@ -151,6 +168,8 @@ class Parser {
     const Token op_tok = Next();
     const int col = Peek().column;
     if (Peek().kind == Tok::kEnd) return At(col, "expected a condition after '" + op_tok.text + "'");
+    Nest nest(*this);
+    if (nest.TooDeep()) return TooDeep(op_tok.column);
     auto operand = ParseNot();
     if (!operand) return operand;
     if (!IsBool(*operand))
@@ -197,6 +216,8 @@ class Parser {
     if (IsOp("-")) {
       Next();
       const int col = Peek().column;
+      Nest nest(*this);
+      if (nest.TooDeep()) return TooDeep(t.column);
       auto operand = ParseOperand("-");
       if (!operand) return operand;
       if (IsBool(*operand)) return At(col, "expected a number after '-', found a condition");
@@ -204,6 +225,8 @@ class Parser {
     }
     if (IsOp("(")) {
       Next();
+      Nest nest(*this);
+      if (nest.TooDeep()) return TooDeep(t.column);
       auto inner = ParseOr();
       if (!inner) return inner;
       if (Status s = Expect(")", "to close '(' at column " + std::to_string(t.column)); !s)
@@ -242,6 +265,8 @@ class Parser {
       handles_missing = true;
       if (Status s = Expect("(", "after '" + t.text + "'"); !s) return s.error();
       const int col = Peek().column;
+      Nest nest(*this);
+      if (nest.TooDeep()) return TooDeep(t.column);
       auto arg = ParseOr();
       if (!arg) return arg;
       if (IsBool(*arg)) return At(col, t.text + "() takes a number, found a condition");
@@ -259,18 +284,26 @@ class Parser {
     if (idx.kind != Tok::kNumber ||
         idx.text.find_first_not_of("0123456789") != std::string::npos)
       return At(idx.column, "expected a non-negative integer index after '['");
+    std::size_t index = 0;
+    auto [end, ec] = std::from_chars(idx.text.data(), idx.text.data() + idx.text.size(), index);
+    if (ec != std::errc() || end != idx.text.data() + idx.text.size())
+      return At(idx.column, "index " + idx.text + " is too large");
     Next();
     if (Status s = Expect("]", "after the index"); !s) return s.error();
-    return Add({Op::kResultAt, 0, static_cast<std::size_t>(std::stoull(idx.text))});
+    return Add({Op::kResultAt, 0, index});
   }
 
   std::vector<Token> toks_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace
 
 Result<Condition> Condition::Parse(std::string_view text) {
+  if (text.size() > kMaxConditionLength) {
+    return Error{"condition: longer than " + std::to_string(kMaxConditionLength) + " characters"};
+  }
   auto toks = Lex(text);
   if (!toks) return toks.error();
   Parser p(std::move(*toks));

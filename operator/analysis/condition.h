@@ -17,6 +17,8 @@
 //   !(result > 5) || isNaN(result)
 //   len(result) > 0 && result[0] < 100
 // Parse errors name the 1-based column: "condition: column 10: expected a number after '<'".
+// A condition is at most kMaxConditionLength bytes (the CRD's maxLength) and nests at most
+// kMaxConditionNesting levels of "(", "!", "-", isNaN and isInf: parsing and evaluation recurse.
 //
 // Evaluation follows IEEE 754: every comparison with NaN is false except `!=`, which is true;
 // use isNaN(...) to test for it. `result` on a vector of exactly one value is that value;
@@ -33,6 +35,9 @@
 #include "operator/base/result.h"
 
 namespace ferry::analysis {
+
+inline constexpr std::size_t kMaxConditionLength = 1024;
+inline constexpr int kMaxConditionNesting = 64;
 
 class Condition {
  public:

@@ -1,5 +1,7 @@
 #include "operator/analysis/prometheus_result.h"
 
+#include "operator/base/json.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -40,8 +42,8 @@ Result<std::pair<std::string, const json*>> Unwrap(const json& body) {
   const auto status = body.find("status");
   if (status == body.end() || !status->is_string()) return Malformed("no \"status\"");
   if (*status != "success") {
-    const std::string type = body.value("errorType", std::string("unknown"));
-    const std::string msg = body.value("error", std::string("no message"));
+    const std::string type = StringField(body, "errorType", "unknown");
+    const std::string msg = StringField(body, "error", "no message");
     return Error{"prometheus: query failed (" + type + "): " + msg};
   }
   const auto data = body.find("data");

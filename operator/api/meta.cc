@@ -1,5 +1,7 @@
 #include "operator/api/meta.h"
 
+#include "operator/base/rfc3339.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -122,34 +124,12 @@ std::string FormatTime(Time t) {
 }
 
 Result<Time> ParseTime(std::string_view text) {
-  auto bad = [&] {
+  auto t = ParseRfc3339(text);
+  if (!t) {
     return Error{"\"" + std::string(text) +
                  "\" is not an RFC 3339 time; use e.g. \"2026-11-25T10:00:00Z\""};
-  };
-  std::tm tm{};
-  std::string s(text);
-  const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (rest == nullptr) return bad();
-  if (*rest == '.') {
-    ++rest;
-    if (!IsDigit(*rest)) return bad();
-    while (IsDigit(*rest)) ++rest;
   }
-  int64_t offset = 0;
-  if (*rest == 'Z' || *rest == 'z') {
-    ++rest;
-  } else if (*rest == '+' || *rest == '-') {
-    int sign = *rest == '+' ? 1 : -1;
-    int hh = 0, mm = 0;
-    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2 || std::strlen(rest) != 6) return bad();
-    offset = sign * (hh * 3600 + mm * 60);
-    rest += 6;
-  } else {
-    return bad();
-  }
-  if (*rest != '\0') return bad();
-  std::time_t secs = timegm(&tm) - offset;
-  return std::chrono::system_clock::from_time_t(secs);
+  return TruncateToSeconds(*t);
 }
 
 Time TruncateToSeconds(Time t) {

@@ -3,11 +3,10 @@
 #include <string>
 
 namespace ferry {
-namespace {
 
-// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629, table 3-7 of the
-// Unicode standard: no overlong forms, no surrogates, nothing above U+10FFFF); 0 if none.
+// Table 3-7 of the Unicode standard, "Well-Formed UTF-8 Byte Sequences".
 std::size_t Utf8SequenceLength(std::string_view s) {
+  if (s.empty()) return 0;
   auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
   auto in = [&](std::size_t i, unsigned lo, unsigned hi) {
     return i < s.size() && byte(i) >= lo && byte(i) <= hi;
@@ -26,7 +25,9 @@ std::size_t Utf8SequenceLength(std::string_view s) {
   return 0;
 }
 
-}  // namespace
+std::string ValidUtf8(std::string_view text) {
+  return Utf8Excerpt(text, std::string_view::npos);
+}
 
 std::string Utf8Excerpt(std::string_view text, std::size_t max_bytes) {
   constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
@@ -40,6 +41,19 @@ std::string Utf8Excerpt(std::string_view text, std::size_t max_bytes) {
     i += n == 0 ? 1 : n;
   }
   return out;
+}
+
+std::string StringField(const nlohmann::json& obj, std::string_view key,
+                        std::string_view fallback) {
+  if (!obj.is_object()) return std::string(fallback);
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+}
+
+std::int64_t IntField(const nlohmann::json& obj, std::string_view key, std::int64_t fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
 }
 
 Result<nlohmann::json> ParseJson(std::string_view text, std::size_t max_depth) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,23 @@ inline constexpr std::size_t kMaxJsonDepth = 1000;
 // offset ("syntax error while parsing object - unexpected end of input; expected '}'"), or
 // "nested deeper than 1000 levels".
 Result<nlohmann::json> ParseJson(std::string_view text, std::size_t max_depth = kMaxJsonDepth);
+
+// Lenient field readers for documents from outside the process (an exec plugin's output, an
+// error body, a watch event, a webhook payload): the value at `key` when `obj` is an object
+// holding one of that type, else `fallback`. nlohmann's value() throws when the key holds
+// another type, and a thrown exception there is a crashed operator.
+std::string StringField(const nlohmann::json& obj, std::string_view key,
+                        std::string_view fallback = {});
+std::int64_t IntField(const nlohmann::json& obj, std::string_view key, std::int64_t fallback = 0);
+
+// Length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates,
+// nothing above U+10FFFF) that starts `text`: 1 to 4, or 0 if `text` is empty or starts with
+// a byte that begins none.
+std::size_t Utf8SequenceLength(std::string_view text);
+
+// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD:
+// for bytes from outside (HTTP headers, files) that are kept in a JSON document.
+std::string ValidUtf8(std::string_view text);
 
 // At most `max_bytes` of `text` (cut on a character boundary, "..." appended when cut), with
 // every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD. For quoting

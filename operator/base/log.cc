@@ -1,5 +1,7 @@
 #include "operator/base/log.h"
 
+#include "operator/base/json.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -117,7 +119,14 @@ bool IsSensitiveKey(std::string_view key) {
 }
 
 void AppendJsonEscaped(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {  // a request's header or a file's bytes need not be UTF-8
+      const std::size_t n = Utf8SequenceLength(s.substr(i));
+      if (n == 0) out += "\\ufffd"; else out.append(s.substr(i, n));
+      i += n == 0 ? 0 : n - 1;
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

@@ -78,7 +78,8 @@ class Logger {
 // True for keys whose values must never be logged.
 bool IsSensitiveKey(std::string_view key);
 
-// Appends `s` to `out` as the inside of a JSON string (quotes not included).
+// Appends `s` to `out` as the inside of a JSON string (quotes not included); a byte that is not
+// part of well-formed UTF-8 becomes \ufffd, so the line stays valid JSON whatever was quoted.
 void AppendJsonEscaped(std::string& out, std::string_view s);
 
 }  // namespace ferry::log

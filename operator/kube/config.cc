@@ -42,6 +42,7 @@ bool FileExists(const std::string& path) {
 }
 
 std::string Str(const YAML::Node& n, const char* key) {
+  if (!n.IsMap()) return {};  // operator[] throws on a scalar or a sequence
   auto v = n[key];
   return v && v.IsScalar() ? v.as<std::string>() : std::string();
 }
@@ -190,6 +191,10 @@ Result<Config> Resolve(const Kubeconfig& kc, std::string_view context_flag) {
   auto ctx = kc.contexts.find(ctx_name);
   if (ctx == kc.contexts.end()) {
     return Error::Config(kc.origin + ": context \"" + ctx_name + "\" not found");
+  }
+  if (!ctx->second.node.IsMap()) {
+    return Error::Config(kc.origin + ": contexts[].context of \"" + ctx_name +
+                         "\" must be a map with cluster and user");
   }
   std::string cluster_name = Str(ctx->second.node, "cluster");
   std::string user_name = Str(ctx->second.node, "user");

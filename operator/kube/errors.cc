@@ -113,7 +113,7 @@ Error ErrorFromResponse(int http_code, std::string_view body, std::string_view r
   auto doc = ParseJson(body);
   const nlohmann::json parsed = doc ? std::move(doc).value() : nlohmann::json();
   Error e;
-  if (parsed.is_object() && parsed.value("kind", "") == "Status") {
+  if (StringField(parsed, "kind") == "Status") {
     e = ErrorFromStatus(parsed, http_code);
     // The HTTP status is authoritative for classification (client-go does the same when the
     // Status's code is 0).

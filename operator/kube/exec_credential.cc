@@ -1,6 +1,7 @@
 #include "operator/kube/exec_credential.h"
 
 #include "operator/base/json.h"
+#include "operator/base/rfc3339.h"
 #include "operator/kube/file_util.h"
 
 #include <fcntl.h>
@@ -10,11 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <vector>
 
 extern char** environ;
@@ -82,43 +81,6 @@ nlohmann::json ExecInfo(const ExecConfig& exec, const Config& config) {
   return {{"apiVersion", exec.api_version}, {"kind", kExecKind}, {"spec", spec}};
 }
 
-std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s) {
-  std::tm tm{};
-  int consumed = 0;
-  std::string str(s);
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  size_t i = static_cast<size_t>(consumed);
-  std::chrono::nanoseconds frac{0};
-  if (i < str.size() && str[i] == '.') {
-    long long scale = 100'000'000;
-    for (++i; i < str.size() && std::isdigit(static_cast<unsigned char>(str[i])); ++i) {
-      frac += std::chrono::nanoseconds((str[i] - '0') * scale);
-      scale /= 10;
-    }
-  }
-  long offset = 0;
-  if (i < str.size() && (str[i] == 'Z' || str[i] == 'z')) {
-    ++i;
-  } else if (i + 6 <= str.size() && (str[i] == '+' || str[i] == '-')) {
-    int hh = 0, mm = 0;
-    if (std::sscanf(str.c_str() + i + 1, "%2d:%2d", &hh, &mm) != 2) return std::nullopt;
-    offset = (str[i] == '+' ? 1 : -1) * (hh * 3600L + mm * 60L);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (i != str.size()) return std::nullopt;
-  time_t t = timegm(&tm);
-  if (t == static_cast<time_t>(-1)) return std::nullopt;
-  auto tp = std::chrono::system_clock::from_time_t(t - offset);
-  return tp + std::chrono::duration_cast<std::chrono::system_clock::duration>(frac);
-}
-
 Result<ExecCredential> ParseExecCredential(std::string_view output, std::string_view api_version) {
   auto parsed = ParseJson(output);
   if (!parsed || !parsed->is_object()) {
@@ -126,26 +88,26 @@ Result<ExecCredential> ParseExecCredential(std::string_view output, std::string_
                          (parsed ? std::string() : " (" + parsed.error().message + ")"));
   }
   const nlohmann::json& doc = *parsed;
-  if (doc.value("kind", "") != kExecKind) {
-    return Error::Config("exec plugin output has kind \"" + doc.value("kind", "") +
+  if (StringField(doc, "kind") != kExecKind) {
+    return Error::Config("exec plugin output has kind \"" + StringField(doc, "kind") +
                          "\", want ExecCredential");
   }
-  if (doc.value("apiVersion", "") != api_version) {
-    return Error::Config("exec plugin answered apiVersion \"" + doc.value("apiVersion", "") +
+  if (StringField(doc, "apiVersion") != api_version) {
+    return Error::Config("exec plugin answered apiVersion \"" + StringField(doc, "apiVersion") +
                          "\" but was asked for \"" + std::string(api_version) + "\"");
   }
-  const auto status = doc.value("status", nlohmann::json::object());
+  const nlohmann::json status = doc.contains("status") ? doc.at("status") : nlohmann::json();
   ExecCredential cred;
-  cred.token = status.value("token", "");
-  cred.client_certificate_data = status.value("clientCertificateData", "");
-  cred.client_key_data = status.value("clientKeyData", "");
+  cred.token = StringField(status, "token");
+  cred.client_certificate_data = StringField(status, "clientCertificateData");
+  cred.client_key_data = StringField(status, "clientKeyData");
   if (cred.client_certificate_data.empty() != cred.client_key_data.empty()) {
     return Error::Config("exec plugin returned only one of clientCertificateData/clientKeyData");
   }
   if (cred.token.empty() && cred.client_certificate_data.empty()) {
     return Error::Config("exec plugin returned neither status.token nor a client certificate");
   }
-  if (auto ts = status.value("expirationTimestamp", ""); !ts.empty()) {
+  if (auto ts = StringField(status, "expirationTimestamp"); !ts.empty()) {
     cred.expiration = ParseRfc3339(ts);
     if (!cred.expiration) {
       return Error::Config("exec plugin returned an invalid expirationTimestamp \"" + ts + "\"");

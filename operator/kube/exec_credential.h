@@ -35,9 +35,6 @@ nlohmann::json ExecInfo(const ExecConfig& exec, const Config& config);
 // a certificate/key pair.
 Result<ExecCredential> ParseExecCredential(std::string_view output, std::string_view api_version);
 
-// Parses an RFC 3339 timestamp ("2026-11-25T10:00:00Z", fractions and offsets accepted).
-std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s);
-
 // Runs the plugin (no shell; PATH lookup for a bare name) and returns its stdout. Its stderr
 // is passed through to ours, as kubectl does. A non-zero exit, a timeout or a missing binary
 // is a kConfig error naming the command and the install hint.

@@ -56,7 +56,7 @@ Result<WatchEvent> ParseWatchEvent(std::string_view line) {
 }
 
 Error EventError(const WatchEvent& event) {
-  if (event.object.is_object() && event.object.value("kind", "") == "Status") {
+  if (StringField(event.object, "kind") == "Status") {
     return ErrorFromStatus(event.object, 500);
   }
   Error e = ErrorFromStatus(nlohmann::json::object(), 500);

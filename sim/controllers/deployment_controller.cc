@@ -11,7 +11,7 @@
 namespace kubesim::controllers {
 namespace {
 
-constexpr const char* kStorage = "apps/deployments";
+constexpr const char* kDeploymentsStorage = "apps/deployments";
 constexpr const char* kRsStorage = "apps/replicasets";
 constexpr const char* kRevision = "deployment.kubernetes.io/revision";
 /// How often an unfinished rollout is re-examined (progress deadline checks).
@@ -79,22 +79,22 @@ class DeploymentController : public Controller {
   explicit DeploymentController(ObjectService& o) : objects_(o) {}
 
   void on_event(const StoreEvent& e, Queue& q) override {
-    if (e.ref.storage == kStorage && e.type != "DELETED") q.add(this, make_key(kStorage, e.ref.ns, e.ref.name));
+    if (e.ref.storage == kDeploymentsStorage && e.type != "DELETED") q.add(this, make_key(kDeploymentsStorage, e.ref.ns, e.ref.name));
     if (e.ref.storage == kRsStorage) {
       std::string kind, name;
-      if (controller_of(*e.object, &kind, &name) && kind == "Deployment") q.add(this, make_key(kStorage, e.ref.ns, name));
+      if (controller_of(*e.object, &kind, &name) && kind == "Deployment") q.add(this, make_key(kDeploymentsStorage, e.ref.ns, name));
     }
   }
   void resync(Queue& q) override {
-    for (const auto& d : objects_.store().list(kStorage, "")) {
-      q.add(this, make_key(kStorage, meta_string(*d, "namespace"), meta_string(*d, "name")));
+    for (const auto& d : objects_.store().list(kDeploymentsStorage, "")) {
+      q.add(this, make_key(kDeploymentsStorage, meta_string(*d, "namespace"), meta_string(*d, "name")));
     }
   }
 
   void sync(const std::string& key, Queue& q) override {
     std::string storage, ns, name;
     split_key(key, &storage, &ns, &name);
-    ObjectPtr dp = objects_.store().get(kStorage, ns, name);
+    ObjectPtr dp = objects_.store().get(kDeploymentsStorage, ns, name);
     if (!dp || (*dp)["metadata"].contains("deletionTimestamp")) return;
     const json& d = *dp;
     const json spec = d["spec"];
@@ -214,7 +214,7 @@ class DeploymentController : public Controller {
 
   void set_revision(const json& d, int rev) {
     if (rev == 0 || revision_of(d) == rev) return;
-    objects_.modify(*objects_.registry().find_storage(kStorage), meta_string(d, "namespace"), meta_string(d, "name"),
+    objects_.modify(*objects_.registry().find_storage(kDeploymentsStorage), meta_string(d, "namespace"), meta_string(d, "name"),
                     [&](json& o) {
                       o["metadata"]["annotations"][kRevision] = std::to_string(rev);
                       return true;
@@ -224,7 +224,7 @@ class DeploymentController : public Controller {
   /// Writes status; returns true once the rollout is complete (or paused / timed out).
   bool update_status(const std::string& ns, const std::string& name, const std::string& new_name, bool created,
                      bool paused) {
-    ObjectPtr dp = objects_.store().get(kStorage, ns, name);
+    ObjectPtr dp = objects_.store().get(kDeploymentsStorage, ns, name);
     if (!dp) return true;
     const json& d = *dp;
     int replicas = d["spec"].value("replicas", 1);
@@ -269,7 +269,7 @@ class DeploymentController : public Controller {
     if (paused && !d["metadata"].contains("annotations")) st.erase("updatedReplicas");
     WriteOptions opts;
     opts.status = true;
-    objects_.modify(*objects_.registry().find_storage(kStorage), ns, name, [&](json& o) {
+    objects_.modify(*objects_.registry().find_storage(kDeploymentsStorage), ns, name, [&](json& o) {
       if (o.value("status", json::object()) == st) return false;
       o["status"] = st;
       return true;

@@ -9,7 +9,7 @@
 namespace kubesim::controllers {
 namespace {
 
-constexpr const char* kStorage = "batch/jobs";
+constexpr const char* kJobsStorage = "batch/jobs";
 
 bool finished(const json& job) {
   for (const auto& c : job.value("status", json::object()).value("conditions", json::array())) {
@@ -23,22 +23,22 @@ class JobController : public Controller {
   explicit JobController(ObjectService& o) : objects_(o) {}
 
   void on_event(const StoreEvent& e, Queue& q) override {
-    if (e.ref.storage == kStorage && e.type != "DELETED") q.add(this, make_key(kStorage, e.ref.ns, e.ref.name));
+    if (e.ref.storage == kJobsStorage && e.type != "DELETED") q.add(this, make_key(kJobsStorage, e.ref.ns, e.ref.name));
     if (e.ref.storage == "pods") {
       std::string kind, name;
-      if (controller_of(*e.object, &kind, &name) && kind == "Job") q.add(this, make_key(kStorage, e.ref.ns, name));
+      if (controller_of(*e.object, &kind, &name) && kind == "Job") q.add(this, make_key(kJobsStorage, e.ref.ns, name));
     }
   }
   void resync(Queue& q) override {
-    for (const auto& j : objects_.store().list(kStorage, "")) {
-      q.add(this, make_key(kStorage, meta_string(*j, "namespace"), meta_string(*j, "name")));
+    for (const auto& j : objects_.store().list(kJobsStorage, "")) {
+      q.add(this, make_key(kJobsStorage, meta_string(*j, "namespace"), meta_string(*j, "name")));
     }
   }
 
   void sync(const std::string& key, Queue& q) override {
     std::string storage, ns, name;
     split_key(key, &storage, &ns, &name);
-    ObjectPtr jp = objects_.store().get(kStorage, ns, name);
+    ObjectPtr jp = objects_.store().get(kJobsStorage, ns, name);
     if (!jp || (*jp)["metadata"].contains("deletionTimestamp")) return;
     const json& job = *jp;
     const json spec = job["spec"];
@@ -107,7 +107,7 @@ class JobController : public Controller {
     }
     WriteOptions opts;
     opts.status = true;
-    objects_.modify(*objects_.registry().find_storage(kStorage), ns, name, [&](json& o) {
+    objects_.modify(*objects_.registry().find_storage(kJobsStorage), ns, name, [&](json& o) {
       if (o.value("status", json::object()) == status) return false;
       o["status"] = status;
       return true;

@@ -127,6 +127,8 @@ TEST(ConditionTest, ParseErrorsPointAtTheColumn) {
       {"result[-1] > 0", "condition: column 8: expected a non-negative integer index after '['"},
       {"result[0.5] > 0", "condition: column 8: expected a non-negative integer index after '['"},
       {"result[0 > 0", "condition: column 10: expected ']' after the index, found '>'"},
+      {"result[99999999999999999999] > 0", "condition: column 8: index 99999999999999999999 is "
+                                           "too large"},
       {"len(x) > 0", "condition: column 5: len() takes 'result'"},
       {"len result > 0", "condition: column 5: expected '(' after 'len', found 'result'"},
       {"isNaN(result > 1)", "condition: column 7: isNaN() takes a number, found a condition"},
@@ -138,6 +140,40 @@ TEST(ConditionTest, ParseErrorsPointAtTheColumn) {
     auto cond = Condition::Parse(c.expr);
     ASSERT_FALSE(cond.ok()) << "parsed: " << c.expr;
     EXPECT_EQ(cond.error().message, c.error) << c.expr;
+  }
+}
+
+TEST(ConditionTest, NestingAndLengthAreBounded) {
+  auto repeat = [](std::string_view piece, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += piece;
+    return out;
+  };
+  const int limit = kMaxConditionNesting;
+  struct Case { std::string expr, error; };  // error "" = parses
+  const Case cases[] = {
+      {repeat("!", limit) + "true", ""},
+      {repeat("!", limit + 1) + "true",
+       "condition: column " + std::to_string(limit + 1) + ": nested deeper than 64 levels"},
+      {repeat("(", limit) + "true" + repeat(")", limit), ""},
+      {repeat("(", limit + 1) + "true" + repeat(")", limit + 1),
+       "condition: column " + std::to_string(limit + 1) + ": nested deeper than 64 levels"},
+      {"result > " + repeat("-", limit + 1) + "1",
+       "condition: column " + std::to_string(9 + limit + 1) + ": nested deeper than 64 levels"},
+      {repeat("isNaN(", limit + 1) + "1" + repeat(")", limit + 1),
+       "condition: column " + std::to_string(6 * limit + 1) + ": nested deeper than 64 levels"},
+      {"result < 1" + std::string(kMaxConditionLength - 10, ' '), ""},
+      {"result < 1" + std::string(kMaxConditionLength - 9, ' '),
+       "condition: longer than 1024 characters"},
+  };
+  for (const Case& c : cases) {
+    auto cond = Condition::Parse(c.expr);
+    if (c.error.empty()) {
+      EXPECT_TRUE(cond.ok()) << c.expr << ": " << cond.error().message;
+    } else {
+      ASSERT_FALSE(cond.ok()) << c.expr;
+      EXPECT_EQ(cond.error().message, c.error) << c.expr;
+    }
   }
 }
 

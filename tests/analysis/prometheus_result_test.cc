@@ -123,7 +123,7 @@ MeasurementConditions Conds(const char* success, const char* failure) {
   return c;
 }
 
-struct EvalCase {
+struct ResultCase {
   const char* name;
   Result<json> response;
   MeasurementConditions conditions;
@@ -138,7 +138,7 @@ TEST(EvaluateInstantQueryTest, Table) {
   ok_on_nan.missing.on_nan = P::kSuccessful;
   MeasurementConditions in_range;
   in_range.range = RangeCondition{0.0, 0.01};
-  const EvalCase cases[] = {
+  const ResultCase cases[] = {
       {"success met", Scalar("0.001"), Conds("result < 0.01", nullptr), P::kSuccessful},
       {"success not met", Scalar("0.5"), Conds("result < 0.01", nullptr), P::kFailed},
       {"failure met", Scalar("0.5"), Conds(nullptr, "result > 0.05"), P::kFailed},
@@ -173,7 +173,7 @@ TEST(EvaluateInstantQueryTest, Table) {
        P::kError},
   };
   const WallTime t0{}, t1 = t0 + std::chrono::seconds(1);
-  for (const EvalCase& c : cases) {
+  for (const ResultCase& c : cases) {
     SCOPED_TRACE(c.name);
     Measurement m = EvaluateInstantQuery(c.response, c.conditions, t0, t1);
     EXPECT_EQ(MeasurementPhaseName(m.phase), MeasurementPhaseName(c.want)) << m.message;

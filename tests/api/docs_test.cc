@@ -38,7 +38,9 @@ TEST(DocsTest, GeneratedReferenceIsCurrent) {
 
 TEST(DocsTest, NamesEveryField) {
   std::string md = ApiMd();
-  for (const auto& [kind, crd] : kDocKinds) {
+  for (const auto& doc_kind : kDocKinds) {
+    const char* kind = doc_kind[0];  // clang 14 cannot capture a structured binding
+    const char* crd = doc_kind[1];
     WalkProperties(LoadCrdSchema(SourcePath(crd)), [&](const std::string& path, const json&, bool) {
       if (path == "apiVersion" || path == "kind" || path == "metadata") return;
       EXPECT_NE(md.find("`" + path + "`"), std::string::npos) << kind << " " << path;
@@ -54,8 +56,9 @@ TEST(DocsTest, EveryFieldHasAnExample) {
   auto docs = DocExamples();
   ASSERT_GE(docs.size(), 2u) << "docs/API.md should carry YAML examples";
   examples.insert(examples.end(), docs.begin(), docs.end());
-  for (const auto& [kind, crd] : kDocKinds) {
-    json schema = LoadCrdSchema(SourcePath(crd));
+  for (const auto& doc_kind : kDocKinds) {
+    const std::string kind = doc_kind[0];
+    json schema = LoadCrdSchema(SourcePath(doc_kind[1]));
     std::vector<std::string> used;
     for (const auto& doc : examples) {
       if (doc.value("kind", "") == kind) CollectValuePaths(schema, doc, "", used);

@@ -7,12 +7,8 @@
 namespace ferry::api {
 namespace {
 
-Json Sample() {
-  return testing::LoadYamlFile(testing::SourcePath("config/samples/pipeline_model_server.yaml")).at(0);
-}
-
 Pipeline FullStatusPipeline() {
-  auto p = DecodePipeline(Sample());
+  auto p = DecodePipeline(testing::LoadSample(testing::kPipelineSample));
   Time t = *ParseTime("2026-11-25T10:00:00Z");
   auto& s = p->status;
   s.observedGeneration = 2;
@@ -38,7 +34,7 @@ Pipeline FullStatusPipeline() {
 }
 
 TEST(PipelineCodecTest, SampleRoundTrips) {
-  auto first = DecodePipeline(Sample());
+  auto first = DecodePipeline(testing::LoadSample(testing::kPipelineSample));
   ASSERT_TRUE(first.ok()) << JoinErrors(first.error());
   Json encoded = EncodePipeline(*first);
   auto second = DecodePipeline(encoded);
@@ -58,7 +54,7 @@ TEST(PipelineCodecTest, FullStatusRoundTrips) {
 }
 
 TEST(PipelineCodecTest, UnknownFieldsAreDropped) {
-  Json doc = Sample();
+  Json doc = testing::LoadSample(testing::kPipelineSample);
   doc["spec"]["stages"][0]["sidecars"] = Json::array();
   doc["spec"]["workspace"] = {{"size", "1Gi"}};
   auto p = DecodePipeline(doc);
@@ -97,7 +93,7 @@ TEST(PipelineDefaultsTest, AbsentFieldsTakeTheCrdDefaults) {
 }
 
 TEST(PipelineDagTest, TopologicalOrderFollowsDependsOnAndSpecOrder) {
-  auto p = DecodePipeline(Sample());
+  auto p = DecodePipeline(testing::LoadSample(testing::kPipelineSample));
   auto order = TopologicalOrder(p->spec.stages);
   ASSERT_TRUE(order.has_value());
   EXPECT_EQ(*order, (std::vector<std::string>{"lint", "unit-test", "build", "smoke-test"}));

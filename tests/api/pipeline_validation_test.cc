@@ -10,11 +10,7 @@
 namespace ferry::api {
 namespace {
 
-Json Sample() {
-  return testing::LoadYamlFile(testing::SourcePath("config/samples/pipeline_model_server.yaml")).at(0);
-}
-
-struct Case {
+struct PipelineCase {
   const char* name;
   std::function<void(Json&)> mutate;
   std::string want;
@@ -23,8 +19,8 @@ struct Case {
 // Sample stages: 0 lint, 1 unit-test, 2 build (dependsOn lint, unit-test), 3 smoke-test (build).
 Json& Stage(Json& j, int i) { return j["spec"]["stages"][i]; }
 
-const std::vector<Case>& Cases() {
-  static const std::vector<Case> cases = {
+const std::vector<PipelineCase>& PipelineCases() {
+  static const std::vector<PipelineCase> cases = {
       {"DependsOnUnknownStage", [](Json& j) { Stage(j, 2)["dependsOn"][1] = "unit"; },
        "spec.stages[2].dependsOn[1]: stage \"unit\" does not exist in spec.stages"},
       {"DependsOnItself", [](Json& j) { Stage(j, 0)["dependsOn"] = {"lint"}; },
@@ -106,13 +102,13 @@ const std::vector<Case>& Cases() {
   return cases;
 }
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const PipelineCase& c, std::ostream* os) { *os << c.name; }
 
-class PipelineValidationTest : public ::testing::TestWithParam<Case> {};
+class PipelineValidationTest : public ::testing::TestWithParam<PipelineCase> {};
 
 TEST_P(PipelineValidationTest, NamesTheFieldAndTheFix) {
-  const Case& c = GetParam();
-  Json doc = Sample();
+  const PipelineCase& c = GetParam();
+  Json doc = testing::LoadSample(testing::kPipelineSample);
   c.mutate(doc);
   auto p = DecodePipeline(doc);
   ASSERT_TRUE(p.ok()) << JoinErrors(p.error());
@@ -125,17 +121,17 @@ TEST_P(PipelineValidationTest, NamesTheFieldAndTheFix) {
   EXPECT_EQ(errs[0].ToString(), c.want);
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, PipelineValidationTest, ::testing::ValuesIn(Cases()),
+INSTANTIATE_TEST_SUITE_P(Table, PipelineValidationTest, ::testing::ValuesIn(PipelineCases()),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(PipelineValidationTest, SampleIsValid) {
-  auto p = DecodePipeline(Sample());
+  auto p = DecodePipeline(testing::LoadSample(testing::kPipelineSample));
   ASSERT_TRUE(p.ok());
   EXPECT_TRUE(ValidatePipeline(*p).empty()) << JoinErrors(ValidatePipeline(*p));
 }
 
 TEST(PipelineValidationTest, ReportsEachCycleOnceAndEveryOtherError) {
-  Json doc = Sample();
+  Json doc = testing::LoadSample(testing::kPipelineSample);
   Stage(doc, 0)["dependsOn"] = {"unit-test"};
   Stage(doc, 1)["dependsOn"] = {"lint"};
   Stage(doc, 1)["retries"] = 20;

@@ -10,10 +10,6 @@ namespace {
 using testing::LoadYamlFile;
 using testing::SourcePath;
 
-Json Sample(const std::string& file) {
-  return LoadYamlFile(SourcePath("config/samples/" + file)).at(0);
-}
-
 Release FullStatusRelease() {
   Release r;
   r.metadata.name = "churn-model";
@@ -78,7 +74,7 @@ TEST(ReleaseCodecTest, FullStatusRoundTrips) {
 }
 
 TEST(ReleaseCodecTest, UnknownFieldsAreDroppedOnEncode) {
-  Json doc = Sample("release_canary_model.yaml");
+  Json doc = testing::LoadSample("release_canary_model.yaml");
   doc["spec"]["strategy"]["canary"]["steps"][0]["futureAction"] = {{"x", 1}};
   doc["spec"]["someNewField"] = "x";
   doc["status"] = {{"phase", "Healthy"}, {"fromANewerOperator", 1}};

@@ -10,11 +10,7 @@
 namespace ferry::api {
 namespace {
 
-Json Sample(const std::string& file) {
-  return testing::LoadYamlFile(testing::SourcePath("config/samples/" + file)).at(0);
-}
-
-struct Case {
+struct ReleaseCase {
   const char* name;
   const char* sample;
   std::function<void(Json&)> mutate;
@@ -29,8 +25,8 @@ Json& Steps(Json& j) { return j["spec"]["strategy"]["canary"]["steps"]; }
 Json& Metric0(Json& j) { return j["spec"]["analysis"]["metrics"][0]; }
 Json& Judge(Json& j) { return j["spec"]["analysis"]["metrics"][1]["provider"]["judge"]; }
 
-const std::vector<Case>& Cases() {
-  static const std::vector<Case> cases = {
+const std::vector<ReleaseCase>& ReleaseCases() {
+  static const std::vector<ReleaseCase> cases = {
       {"WeightAbove100", kCanary, [](Json& j) { Steps(j)[3]["setWeight"] = 140; },
        "spec.strategy.canary.steps[3].setWeight: 140 is not in 0..100"},
       {"WeightDecreases", kCanary, [](Json& j) { Steps(j)[3]["setWeight"] = 5; },
@@ -195,13 +191,13 @@ const std::vector<Case>& Cases() {
   return cases;
 }
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const ReleaseCase& c, std::ostream* os) { *os << c.name; }
 
-class ReleaseValidationTest : public ::testing::TestWithParam<Case> {};
+class ReleaseValidationTest : public ::testing::TestWithParam<ReleaseCase> {};
 
 TEST_P(ReleaseValidationTest, NamesTheFieldAndTheFix) {
-  const Case& c = GetParam();
-  Json doc = Sample(c.sample);
+  const ReleaseCase& c = GetParam();
+  Json doc = testing::LoadSample(c.sample);
   c.mutate(doc);
   auto r = DecodeRelease(doc);
   ASSERT_TRUE(r.ok()) << JoinErrors(r.error());
@@ -210,11 +206,11 @@ TEST_P(ReleaseValidationTest, NamesTheFieldAndTheFix) {
   EXPECT_EQ(errs[0].ToString(), c.want);
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, ReleaseValidationTest, ::testing::ValuesIn(Cases()),
+INSTANTIATE_TEST_SUITE_P(Table, ReleaseValidationTest, ::testing::ValuesIn(ReleaseCases()),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ReleaseValidationTest, MirrorAndHeaderRoutesNeedCanaryPods) {
-  Json doc = Sample(kGateway);
+  Json doc = testing::LoadSample(kGateway);
   Steps(doc)[0]["setCanaryScale"] = {{"replicas", 0}};
   auto r = DecodeRelease(doc);
   ASSERT_TRUE(r.ok());
@@ -231,7 +227,7 @@ TEST(ReleaseValidationTest, MirrorAndHeaderRoutesNeedCanaryPods) {
 }
 
 TEST(ReleaseValidationTest, ReturnsEveryErrorAtOnce) {
-  Json doc = Sample(kCanary);
+  Json doc = testing::LoadSample(kCanary);
   Steps(doc)[0]["setWeight"] = 140;
   Steps(doc)[1]["pause"]["duration"] = "soon";
   doc["spec"]["historyLimit"] = 0;

@@ -84,4 +84,8 @@ std::vector<std::string> ListFiles(const std::string& dir, const std::string& su
   return out;
 }
 
+nlohmann::json LoadSample(const std::string& file) {
+  return LoadYamlFile(SourcePath("config/samples/" + file)).at(0);
+}
+
 }  // namespace ferry::api::testing

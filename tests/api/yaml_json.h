@@ -17,6 +17,10 @@ std::vector<nlohmann::json> LoadYamlFile(const std::string& path);
 std::string ReadFile(const std::string& path);
 // $FERRY_SOURCE_DIR/<relative> (set by ferry_add_test), or ../<relative> as a fallback.
 std::string SourcePath(const std::string& relative);
+// The Pipeline sample most tests start from.
+inline constexpr char kPipelineSample[] = "pipeline_model_server.yaml";
+// The first document of config/samples/<file>.
+nlohmann::json LoadSample(const std::string& file);
 // Files under SourcePath(dir) ending in `suffix`, sorted.
 std::vector<std::string> ListFiles(const std::string& dir, const std::string& suffix);
 

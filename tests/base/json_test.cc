@@ -66,6 +66,30 @@ TEST(ParseJsonTest, ErrorMessagesAreValidUtf8) {
   }
 }
 
+TEST(JsonFieldTest, ReadsOnlyFieldsOfTheRightType) {
+  const auto doc = nlohmann::json::parse(R"({"s":"v","n":7,"f":1.5,"o":{},"b":true})");
+  struct Case { std::string key, want_str; std::int64_t want_int; };
+  const Case cases[] = {
+      {"s", "v", -1}, {"n", "fallback", 7}, {"f", "fallback", -1},
+      {"o", "fallback", -1}, {"b", "fallback", -1}, {"missing", "fallback", -1},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(StringField(doc, c.key, "fallback"), c.want_str) << c.key;
+    EXPECT_EQ(IntField(doc, c.key, -1), c.want_int) << c.key;
+  }
+  for (const char* not_object : {"[1]", "\"s\"", "null", "3"}) {
+    const auto j = nlohmann::json::parse(not_object);
+    EXPECT_EQ(StringField(j, "s"), "") << not_object;
+    EXPECT_EQ(IntField(j, "n", 9), 9) << not_object;
+  }
+}
+
+TEST(ValidUtf8Test, ReplacesOnlyBytesThatAreNotUtf8) {
+  EXPECT_EQ(ValidUtf8("d-1 \xC3\xA9"), "d-1 \xC3\xA9");
+  EXPECT_EQ(ValidUtf8("d-\xff-1"), "d-\xEF\xBF\xBD-1");
+  EXPECT_EQ(ValidUtf8(std::string(100000, 'a')).size(), 100000u);  // no length limit
+}
+
 TEST(Utf8ExcerptTest, KeepsValidTextAndReplacesTheRest) {
   struct Case {
     std::string in;

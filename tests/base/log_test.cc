@@ -90,5 +90,22 @@ TEST(LogEscapeTest, ControlCharactersAreEscaped) {
   EXPECT_EQ(out, "a\\u0001\\n\\\\");
 }
 
+TEST(LogEscapeTest, KeepsUtf8AndReplacesBytesThatAreNot) {
+  struct Case { std::string in, want; };
+  const Case cases[] = {
+      {"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x9A\x80", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x9A\x80"},
+      {"push\x90\x98ng", "push\\ufffd\\ufffdng"},           // stray continuation bytes
+      {"\xC3", "\\ufffd"},                                      // truncated sequence
+      {"\xC0\xAF", "\\ufffd\\ufffd"},                          // overlong '/'
+      {"\xED\xA0\x80", "\\ufffd\\ufffd\\ufffd"},              // a surrogate
+      {"\xE2\x82\"", "\\ufffd\\ufffd\\\""},                   // cut short by a quote
+  };
+  for (const auto& c : cases) {
+    std::string out;
+    AppendJsonEscaped(out, c.in);
+    EXPECT_EQ(out, c.want) << c.in;
+  }
+}
+
 }  // namespace
 }  // namespace ferry::log

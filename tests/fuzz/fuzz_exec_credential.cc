@@ -1,4 +1,6 @@
-// An exec credential plugin's stdout -> ParseExecCredential (v1 and v1beta1).
+// An exec credential plugin's stdout -> ParseExecCredential (v1 and v1beta1), and the same
+// bytes as a timestamp -> ParseRfc3339.
+#include "operator/base/rfc3339.h"
 #include "operator/kube/exec_credential.h"
 #include "tests/fuzz/fuzz_input.h"
 
@@ -9,6 +11,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto cred = ferry::kube::ParseExecCredential(in, version);
     if (!cred) (void)nlohmann::json(cred.error().ToString()).dump();
   }
-  (void)ferry::kube::ParseRfc3339(in);
+  (void)ferry::ParseRfc3339(in);
   return 0;
 }

@@ -15,6 +15,9 @@
 
 namespace ferry::kube::testing {
 
+// A custom resource the client knows nothing of (the client is resource-agnostic).
+inline const ResourceRef kReleases{"ferry.dev", "v1alpha1", "releases", "Release", true};
+
 class ClientTest : public ::testing::Test {
  protected:
   std::unique_ptr<TestServer> Serve(Handler handler, bool require_client_cert = false,

@@ -10,8 +10,6 @@
 namespace ferry::kube::testing {
 namespace {
 
-const ResourceRef kReleases{"ferry.dev", "v1alpha1", "releases", "Release", true};
-
 const nlohmann::json kRelease = {
     {"apiVersion", "ferry.dev/v1alpha1"},
     {"kind", "Release"},

@@ -143,6 +143,8 @@ TEST(KubeconfigTest, ClearErrors) {
        "use an http:// proxy"},
       {"apiVersion: v1\nkind: Config\n", "", "no current-context"},
       {"clusters: [unclosed", "", "not valid YAML"},
+      {"current-context: c\ncontexts:\n- name: c\n  context: just-a-string\n", "",
+       "contexts[].context of \"c\" must be a map"},
   };
   for (const auto& c : cases) {
     auto cfg = ParseKubeconfig(c.yaml, c.context, "/", "kc.yaml");

@@ -137,6 +137,15 @@ TEST(ErrorsTest, SynthesisedTooManyRequestsAndRetryAfterForms) {
   EXPECT_TRUE(IsServerError(ErrorFromResponse(503, "upstream down", "")));
 }
 
+TEST(ErrorsTest, BodiesWithWronglyTypedFieldsAreNotStatuses) {
+  // A proxy or a broken server can answer anything; a "kind" that is not a string is not a
+  // Status, and the body is quoted instead.
+  Error e = ErrorFromResponse(500, R"({"kind":{"a":1},"code":"x"})", "");
+  EXPECT_EQ(e.code, 500);
+  EXPECT_EQ(e.reason, "InternalError");
+  EXPECT_NE(e.message.find(R"({"kind":{"a":1})"), std::string::npos) << e.message;
+}
+
 TEST(ErrorsTest, NonApiKinds) {
   EXPECT_TRUE(IsNetwork(Error::Network("connection refused")));
   EXPECT_FALSE(IsServerError(Error::Network("x")));

@@ -16,7 +16,7 @@ std::vector<std::string> Drain(LineDecoder& d) {
   return out;
 }
 
-struct Case {
+struct ChunkCase {
   std::string name;
   std::vector<std::string> chunks;
   std::vector<std::string> want;  // lines, including a final unterminated one
@@ -24,7 +24,7 @@ struct Case {
 
 TEST(LineDecoderTest, Table) {
   const std::string huge(3 << 20, 'x');
-  const Case cases[] = {
+  const ChunkCase cases[] = {
       {"one line", {"{\"a\":1}\n"}, {"{\"a\":1}"}},
       {"split across chunks", {"{\"a\"", ":1}", "\n"}, {"{\"a\":1}"}},
       {"many per chunk", {"a\nb\nc\n"}, {"a", "b", "c"}},

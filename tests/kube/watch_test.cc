@@ -9,8 +9,6 @@
 namespace ferry::kube::testing {
 namespace {
 
-const ResourceRef kReleases{"ferry.dev", "v1alpha1", "releases", "Release", true};
-
 std::string Event(const std::string& type, const std::string& name, int rv) {
   return nlohmann::json{{"type", type},
                         {"object",

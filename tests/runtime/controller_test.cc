@@ -56,7 +56,8 @@ TEST(RequestTest, KeysRoundTrip) {
   EXPECT_EQ((Request{"ns", "a"}).Key(), "ns/a");
 }
 
-nlohmann::json Owned(nlohmann::json refs) {
+// The refs as a list (a braced single json would be copied, not wrapped, by some compilers).
+nlohmann::json Owned(std::vector<nlohmann::json> refs) {
   return {{"metadata", {{"name", "job-1"}, {"namespace", "ns"}, {"ownerReferences", refs}}}};
 }
 

@@ -13,8 +13,6 @@ namespace detail {
 
 namespace {
 
-constexpr char kNormal[] = "Normal";
-constexpr char kWarning[] = "Warning";
 
 }  // namespace
 

@@ -12,8 +12,6 @@ namespace detail {
 
 namespace {
 
-constexpr char kNormal[] = "Normal";
-constexpr char kWarning[] = "Warning";
 
 }  // namespace
 

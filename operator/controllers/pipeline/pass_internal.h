@@ -16,6 +16,10 @@ namespace ferry::pipeline::detail {
 // the same pass (and cannot end in it: its Jobs do not exist yet), so 3 is always enough.
 inline constexpr int kMaxProgressRounds = 3;
 
+// Event types.
+inline constexpr char kNormal[] = "Normal";
+inline constexpr char kWarning[] = "Warning";
+
 class Pass {
  public:
   explicit Pass(const PassInput& in);

@@ -9,8 +9,6 @@ namespace ferry::pipeline::detail {
 
 namespace {
 
-constexpr char kNormal[] = "Normal";
-constexpr char kWarning[] = "Warning";
 
 const api::StageStatus* FindStatus(const api::PipelineRun& run, std::string_view name) {
   for (const auto& s : run.stages) {

@@ -7,8 +7,6 @@ namespace ferry::pipeline::detail {
 
 namespace {
 
-constexpr char kNormal[] = "Normal";
-constexpr char kWarning[] = "Warning";
 
 std::string Describe(const RunIntent& intent) {
   std::string rev = intent.revision.empty() ? "the head of the ref" : intent.revision;

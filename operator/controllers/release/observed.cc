@@ -5,7 +5,7 @@ namespace ferry::release {
 namespace {
 
 constexpr char kReasonCrashLoop[] = "CrashLoopBackOff";
-constexpr char kReasonDeadline[] = "ProgressDeadlineExceeded";
+constexpr char kProgressDeadlineExceeded[] = "ProgressDeadlineExceeded";
 
 int32_t IntAt(const Json& obj, const char* key, int32_t fallback) {
   if (!obj.is_object()) return fallback;
@@ -86,7 +86,7 @@ bool RolloutComplete(const ObservedDeployment& d) {
 bool ProgressDeadlineExceeded(const ObservedDeployment& d) {
   if (!d.exists || d.observedGeneration < d.generation) return false;
   for (const auto& c : d.conditions) {
-    if (c.type == "Progressing" && c.status == "False" && c.reason == kReasonDeadline) return true;
+    if (c.type == "Progressing" && c.status == "False" && c.reason == kProgressDeadlineExceeded) return true;
   }
   return false;
 }

@@ -1,5 +1,7 @@
 #include "operator/runtime/cache/reflector.h"
 
+#include "operator/base/json.h"
+
 namespace ferry::cache {
 namespace {
 
@@ -26,11 +28,9 @@ void StampKind(nlohmann::json& item, const nlohmann::json& list) {
 
 ApiError ErrorFromStatus(const nlohmann::json& status) {
   ApiError e;
-  if (status.is_object()) {
-    e.code = status.value("code", 0);
-    e.reason = status.value("reason", "");
-    e.message = status.value("message", "");
-  }
+  e.code = static_cast<int>(IntField(status, "code"));
+  e.reason = StringField(status, "reason");
+  e.message = StringField(status, "message");
   if (e.message.empty()) e.message = "watch ERROR event: " + status.dump();
   return e;
 }

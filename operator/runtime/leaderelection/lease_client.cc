@@ -1,5 +1,7 @@
 #include "operator/runtime/leaderelection/lease_client.h"
 
+#include "operator/base/rfc3339.h"
+
 #include <cstdio>
 #include <ctime>
 
@@ -23,33 +25,9 @@ std::string FormatMicroTime(Clock::WallTime t) {
 }
 
 std::optional<Clock::WallTime> ParseMicroTime(const std::string& s) {
-  std::tm tm{};
-  int year, mon, day, hour, min, sec;
-  char rest[32] = {0};
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%31s", &year, &mon, &day, &hour, &min, &sec,
-                  rest) < 6) {
-    return std::nullopt;
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = mon - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = min;
-  tm.tm_sec = sec;
-  long micros = 0;
-  std::string r = rest;
-  if (!r.empty() && r[0] == '.') {
-    size_t i = 1;
-    long scale = 100000;
-    for (; i < r.size() && std::isdigit(static_cast<unsigned char>(r[i])); ++i) {
-      micros += (r[i] - '0') * scale;
-      scale /= 10;
-    }
-    r = r.substr(i);
-  }
-  if (r != "Z") return std::nullopt;  // the API server writes UTC
-  auto t = Clock::WallTime{} + std::chrono::seconds(timegm(&tm)) + std::chrono::microseconds(micros);
-  return std::chrono::time_point_cast<Clock::WallTime::duration>(t);
+  auto t = ParseRfc3339(s);
+  if (!t) return std::nullopt;
+  return std::chrono::time_point_cast<std::chrono::microseconds>(*t);
 }
 
 nlohmann::json LeaseSpecFromRecord(const LeaderElectionRecord& r) {

@@ -2,19 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/controllers/pipeline/stage_builders.h"
+
 namespace ferry::pipeline {
 namespace {
 
-using P = StagePhase;
+using testing::S;
 
-api::Stage S(std::string name, std::vector<std::string> deps = {}, int32_t retries = 0) {
-  api::Stage s;
-  s.name = std::move(name);
-  s.image = "busybox";
-  s.dependsOn = std::move(deps);
-  s.retries = retries;
-  return s;
-}
+using P = StagePhase;
 
 // lint and unit run in parallel; build needs both; smoke and scan need build; publish needs both.
 std::vector<api::Stage> Diamond() {

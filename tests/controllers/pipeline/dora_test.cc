@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/controllers/pipeline/stage_builders.h"
+
 namespace ferry::pipeline {
 namespace {
 
-api::Time T(int s) {
-  return api::ParseTime("2026-11-25T10:00:00Z").value() + std::chrono::seconds(s);
-}
+using testing::T;
 
 api::ReleaseHistoryEntry E(std::string version, std::string result, int done) {
   api::ReleaseHistoryEntry e;

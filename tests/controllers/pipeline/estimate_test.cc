@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/controllers/pipeline/stage_builders.h"
+
 namespace ferry::pipeline {
 namespace {
+
+using testing::S;
 
 using std::chrono::seconds;
 
@@ -69,13 +73,6 @@ TEST(SuccessfulStageDurations, OnlySucceededNewestFirstBounded) {
   auto est = EstimateStages({api::Stage{.name = "build"}, api::Stage{.name = "x"}}, history);
   EXPECT_EQ(est.size(), 1u);
   EXPECT_EQ(est["build"].median, seconds(110));
-}
-
-api::Stage S(std::string name, std::vector<std::string> deps = {}) {
-  api::Stage s;
-  s.name = std::move(name);
-  s.dependsOn = std::move(deps);
-  return s;
 }
 
 DurationEstimate Med(int s) { return DurationEstimate{seconds(s), seconds(s), seconds(s), {}, 3}; }

@@ -5,22 +5,19 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/controllers/pipeline/stage_builders.h"
+
 #include <algorithm>
 
 namespace ferry::pipeline {
 namespace {
 
-api::Time T(int s) {
-  return api::ParseTime("2026-11-25T10:00:00Z").value() + std::chrono::seconds(s);
-}
+using testing::T;
 
-api::Stage S(std::string name, std::vector<std::string> deps = {}, int32_t retries = 0) {
-  api::Stage s;
-  s.name = std::move(name);
-  s.image = "busybox";
+// A stage without the git checkout init container.
+api::Stage NoCheckout(std::string name, std::vector<std::string> deps = {}, int32_t retries = 0) {
+  api::Stage s = testing::S(std::move(name), std::move(deps), retries);
   s.checkout = false;
-  s.dependsOn = std::move(deps);
-  s.retries = retries;
   return s;
 }
 
@@ -41,7 +38,7 @@ struct World {
     p.metadata.uid = "uid-1";
     p.metadata.generation = 1;
     p.spec.source.url = "https://git.example.com/app.git";
-    p.spec.stages = {S("build"), S("lint"), S("test", {"build"})};
+    p.spec.stages = {NoCheckout("build"), NoCheckout("lint"), NoCheckout("test", {"build"})};
   }
 
   PassOutput& Pass() {
@@ -194,7 +191,7 @@ TEST(Pass, FailedHandoffFailsTheRun) {
   h.releaseRef.name = "missing";
   h.image = "registry/app:$(revision)";
   w.p.spec.handoff = h;
-  w.p.spec.stages = {S("build")};
+  w.p.spec.stages = {NoCheckout("build")};
   w.p.spec.source.revision = kRev1;
   w.handoff_outcome = {false, "", "Release ns/missing not found"};
   w.Pass();
@@ -288,7 +285,7 @@ TEST(Pass, NewRevisionReplacesTheRunningOne) {
 TEST(Pass, QueuePolicyRunsTheNewestRequestNext) {
   World w;
   w.p.spec.concurrencyPolicy = api::kConcurrencyQueue;
-  w.p.spec.stages = {S("build")};
+  w.p.spec.stages = {NoCheckout("build")};
   w.p.spec.source.revision = kRev1;
   w.Pass();
   w.p.spec.source.revision = kRev2;
@@ -323,7 +320,7 @@ TEST(Pass, ForbidPolicyDropsTheRequest) {
 TEST(Pass, HistoryPruningDeletesTheJobsOfDroppedRuns) {
   World w;
   w.p.spec.historyLimit = 1;
-  w.p.spec.stages = {S("build")};
+  w.p.spec.stages = {NoCheckout("build")};
   w.p.spec.source.revision = kRev1;
   w.Pass();
   w.Finish("app-1-build", true);
@@ -348,7 +345,7 @@ TEST(Pass, JobsOfRunsNewerThanTheStatusAreKept) {
 
 TEST(Pass, EstimatesComeFromHistoryAndShowInStatus) {
   World w;
-  w.p.spec.stages = {S("build")};
+  w.p.spec.stages = {NoCheckout("build")};
   for (int i = 0; i < 3; ++i) {
     w.p.metadata.annotations[api::kRequestRun] = "n" + std::to_string(i);
     w.Pass();
@@ -367,7 +364,7 @@ TEST(Pass, EstimatesComeFromHistoryAndShowInStatus) {
 
 TEST(Pass, InvalidSpecStallsWithEveryError) {
   World w;
-  w.p.spec.stages = {S("build", {"nope"})};
+  w.p.spec.stages = {NoCheckout("build", {"nope"})};
   w.Pass();
   EXPECT_EQ(w.Condition(api::kConditionStalled), "True/InvalidSpec");
   EXPECT_NE(w.p.status.message.find("nope"), std::string::npos);

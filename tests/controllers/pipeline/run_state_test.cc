@@ -2,29 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/controllers/pipeline/stage_builders.h"
+
 namespace ferry::pipeline {
 namespace {
 
-api::Stage S(std::string name, std::vector<std::string> deps = {}, int32_t retries = 0) {
-  api::Stage s;
-  s.name = std::move(name);
-  s.image = "busybox";
-  s.dependsOn = std::move(deps);
-  s.retries = retries;
-  return s;
-}
+using testing::S;
+using testing::T;
 
-api::Pipeline Pipe() {
+api::Pipeline AppPipeline() {
   api::Pipeline p;
   p.metadata.name = "app";
   p.metadata.namespace_ = "ns";
   p.spec.source.url = "https://git.example.com/app.git";
   p.spec.stages = {S("build", {}, 1), S("test", {"build"}), S("lint")};
   return p;
-}
-
-api::Time T(int s) {
-  return api::ParseTime("2026-11-25T10:00:00Z").value() + std::chrono::seconds(s);
 }
 
 ObservedJob Done(const std::string& name, bool ok, const std::string& message = "") {
@@ -51,7 +43,7 @@ ObservedJob Running(const std::string& name) {
 }
 
 TEST(RunState, NewRunHasEveryStagePending) {
-  api::PipelineRun run = NewRun(Pipe(), 4, "abc1234", "main", {api::kTriggerSpec, ""}, T(0));
+  api::PipelineRun run = NewRun(AppPipeline(), 4, "abc1234", "main", {api::kTriggerSpec, ""}, T(0));
   EXPECT_EQ(run.id, "app-4");
   EXPECT_EQ(run.phase, api::kRunPending);
   ASSERT_EQ(run.stages.size(), 3u);
@@ -60,7 +52,7 @@ TEST(RunState, NewRunHasEveryStagePending) {
 }
 
 TEST(RunState, FullRunWithRetryCrashAndResults) {
-  api::Pipeline p = Pipe();
+  api::Pipeline p = AppPipeline();
   api::PipelineRun run = NewRun(p, 4, "abc1234", "main", {api::kTriggerWebhook, "d-1"}, T(0));
   // Pass 1: build and lint start.
   std::string current = ApplyPlan(run, PlanRun(p.spec.stages, StageStates(run)), "app", T(1));
@@ -96,7 +88,7 @@ TEST(RunState, FullRunWithRetryCrashAndResults) {
 }
 
 TEST(RunState, FinalFailureSkipsAndNamesTheJob) {
-  api::Pipeline p = Pipe();
+  api::Pipeline p = AppPipeline();
   p.spec.stages[0].retries = 0;
   api::PipelineRun run = NewRun(p, 5, "abc1234", "main", {api::kTriggerManual, "1"}, T(0));
   ApplyPlan(run, PlanRun(p.spec.stages, StageStates(run)), "app", T(1));
@@ -116,7 +108,7 @@ TEST(RunState, FinalFailureSkipsAndNamesTheJob) {
 }
 
 TEST(RunState, VariablesDefaultRefAndCheckedOutRevision) {
-  api::Pipeline p = Pipe();
+  api::Pipeline p = AppPipeline();
   api::PipelineRun run = NewRun(p, 6, "", "", {api::kTriggerManual, "1"}, T(0));
   RunVariables v = VariablesFor(p, run);
   EXPECT_EQ(v.source_ref, "main");

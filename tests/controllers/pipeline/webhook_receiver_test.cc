@@ -12,16 +12,16 @@ using testing::kGitHubPush;
 using testing::kGitLabPush;
 using testing::OpensslSign;
 
-constexpr char kSecret[] = "correct horse battery staple";
+constexpr char kReceiverSecret[] = "correct horse battery staple";
 
 HookConfig GitHubConfig() {
   return {"ml-serving", "churn-model", Provider::kGitHub,
-          "",           kSecret,       "https://github.com/acme/churn-model.git",
+          "",           kReceiverSecret,       "https://github.com/acme/churn-model.git",
           "main"};
 }
 
 Request Push(std::string body, std::string event = "push", std::string delivery = "d-1",
-             std::string secret = kSecret) {
+             std::string secret = kReceiverSecret) {
   Request r;
   r.method = "POST";
   r.path = "/hooks/ml-serving/churn-model";
@@ -114,7 +114,7 @@ TEST(Decide, Table) {
     EXPECT_EQ(d.status, c.status);
     EXPECT_EQ(d.action, c.action);
     EXPECT_NE(d.reason.find(c.reason), std::string::npos) << d.reason;
-    EXPECT_EQ(d.reason.find(kSecret), std::string::npos);
+    EXPECT_EQ(d.reason.find(kReceiverSecret), std::string::npos);
     EXPECT_EQ(d.run.has_value(), c.action == Action::kTrigger);
   }
 }
@@ -149,18 +149,31 @@ TEST(Decide, ReplayWithoutDeliveryHeaderCaughtByBodyHash) {
   EXPECT_EQ(Decide(r, GitHubConfig(), seen).status, 409);
 }
 
+TEST(Decide, HeaderBytesThatAreNotUtf8AreReplacedBeforeTheyAreKept) {
+  DeliveryCache seen;
+  Decision d = Decide(Push(kGitHubPush, "push", "d-\xff\xfe-1"), GitHubConfig(), seen);
+  ASSERT_EQ(d.action, Action::kTrigger) << d.reason;
+  EXPECT_EQ(d.delivery, "d-\xEF\xBF\xBD\xEF\xBF\xBD-1");
+  // The annotation patch is JSON: it must serialize (nlohmann throws on invalid UTF-8).
+  EXPECT_NE(RunRequestPatch(*d.run).dump().find("d-\xEF\xBF\xBD"), std::string::npos);
+
+  Decision ignored = Decide(Push(kGitHubPush, "pu\x90sh"), GitHubConfig(), seen);
+  EXPECT_EQ(ignored.action, Action::kIgnore);
+  EXPECT_EQ(ignored.reason, "ignored: event pu\xEF\xBF\xBDsh is not a push");
+}
+
 TEST(Decide, GitLabTokenAndEvents) {
   HookConfig cfg = {"ml",
                     "churn",
                     Provider::kGitLab,
                     "",
-                    kSecret,
+                    kReceiverSecret,
                     "git@gitlab.example.com:ml/churn-model.git",
                     "refs/heads/main"};
   Request r;
   r.method = "POST";
   r.headers = {
-      {"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Token", kSecret}, {"X-Gitlab-Event-UUID", "u-1"}};
+      {"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Token", kReceiverSecret}, {"X-Gitlab-Event-UUID", "u-1"}};
   r.body = kGitLabPush;
   DeliveryCache seen;
   Decision d = Decide(r, cfg, seen);
@@ -180,7 +193,7 @@ TEST(Decide, GenericProviderSignatureHeader) {
   Request r;
   r.method = "POST";
   r.body = kGitHubPush;
-  r.headers = {{"X-Signature-256", OpensslSign(kSecret, r.body)}};
+  r.headers = {{"X-Signature-256", OpensslSign(kReceiverSecret, r.body)}};
   DeliveryCache seen;
   EXPECT_EQ(Decide(r, cfg, seen).action, Action::kTrigger);
 }
@@ -259,8 +272,8 @@ TEST_F(ReceiverTest, TriggersOnceAndLogsWithoutTheSecret) {
   EXPECT_NE(g_log.find("already accepted (replay)"), std::string::npos) << g_log;
   EXPECT_NE(g_log.find("does not match the body"), std::string::npos) << g_log;
   EXPECT_NE(g_log.find("ml-serving/churn-model"), std::string::npos) << g_log;
-  EXPECT_EQ(g_log.find(kSecret), std::string::npos);
-  EXPECT_EQ(g_log.find(OpensslSign(kSecret, kGitHubPush).substr(7)), std::string::npos);
+  EXPECT_EQ(g_log.find(kReceiverSecret), std::string::npos);
+  EXPECT_EQ(g_log.find(OpensslSign(kReceiverSecret, kGitHubPush).substr(7)), std::string::npos);
 }
 
 TEST_F(ReceiverTest, FailedTriggerReleasesTheDelivery) {

@@ -38,10 +38,6 @@ World BlueGreenWorld(BgOptions o = {}) {
   return w;
 }
 
-std::vector<SetServiceSelector> Selectors(const Decision& d) {
-  return ActionsOf<SetServiceSelector>(d);
-}
-
 std::vector<SetServiceSelector> Only(const char* service, PodSelection s) {
   return {SetServiceSelector{service, s}};
 }

@@ -12,17 +12,6 @@ namespace {
 using namespace testing;
 using std::chrono::seconds;
 
-World NewWorld(std::vector<api::CanaryStep> steps) {
-  World w;
-  w.release = MakeRelease(std::move(steps));
-  w.target = TargetJson("reg/churn:v1", 10, "v1");
-  return w;
-}
-
-bool Has(const std::vector<std::string>& v, const std::string& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-
 // Every rollback: canary removed, stable untouched, RolledBack + Stalled with the reason, an
 // Event, history, status.abort, a completion for metrics; idempotent afterwards.
 void ExpectRolledBack(World& w, const Decision& d, const std::string& reason) {

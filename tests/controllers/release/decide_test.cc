@@ -12,17 +12,6 @@ namespace {
 using namespace testing;
 using std::chrono::seconds;
 
-World NewWorld(std::vector<api::CanaryStep> steps, int32_t replicas = 10) {
-  World w;
-  w.release = MakeRelease(std::move(steps));
-  w.target = TargetJson("reg/churn:v1", replicas, "v1");
-  return w;
-}
-
-bool Has(const std::vector<std::string>& v, const std::string& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-
 TEST(Decide, AdoptsATargetThatAlreadyRunsTheVersion) {
   World w = NewWorld({WeightStep(10)});
   w.target = TargetJson("reg/churn:v2", 3);

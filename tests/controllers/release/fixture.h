@@ -3,6 +3,8 @@
 // available, the target rolls out), so scenarios run end to end through Decide.
 #pragma once
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -274,6 +276,22 @@ inline void ExpectIdempotent(const World& w) {
         std::holds_alternative<SetTrafficWeight>(a) || std::holds_alternative<RequeueAfter>(a);
     EXPECT_TRUE(ensure) << "not an ensure: " << DescribeAction(a);
   }
+}
+
+// A canary Release with `steps` over a target of `replicas` running v1.
+inline World NewWorld(std::vector<api::CanaryStep> steps, int32_t replicas = 10) {
+  World w;
+  w.release = MakeRelease(std::move(steps));
+  w.target = TargetJson("reg/churn:v1", replicas, "v1");
+  return w;
+}
+
+inline bool Has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+inline std::vector<SetServiceSelector> Selectors(const Decision& d) {
+  return ActionsOf<SetServiceSelector>(d);
 }
 
 }  // namespace ferry::release::testing

@@ -20,10 +20,6 @@ World RoutedWorld() {
   return w;
 }
 
-std::vector<SetServiceSelector> Selectors(const Decision& d) {
-  return ActionsOf<SetServiceSelector>(d);
-}
-
 TEST(RoutedStableService, NarrowedForTheRolloutWidenedAtPromotion) {
   World w = RoutedWorld();
   const Decision& start = w.Run();

@@ -3,20 +3,21 @@
 #include <algorithm>
 
 #include "operator/api/pipeline_types.h"
+#include "operator/base/json.h"
 #include "operator/controllers/pipeline/hash.h"
 
 namespace ferry::pipeline::webhook {
 
 namespace {
 
-const std::string* Find(const Headers& headers, std::string_view name) {
+const std::string* NonEmptyHeader(const Headers& headers, std::string_view name) {
   auto it = headers.find(name);
   return it == headers.end() || it->second.empty() ? nullptr : &it->second;
 }
 
 std::string FirstHeader(const Headers& headers, std::initializer_list<const char*> names) {
   for (const char* n : names) {
-    if (const std::string* v = Find(headers, n)) return *v;
+    if (const std::string* v = NonEmptyHeader(headers, n)) return *v;
   }
   return "";
 }
@@ -55,7 +56,7 @@ bool RepositoryMatches(const PushEvent& e, const std::string& source_url) {
 }
 
 bool IsFormEncoded(const Headers& headers) {
-  const std::string* ct = Find(headers, "Content-Type");
+  const std::string* ct = NonEmptyHeader(headers, "Content-Type");
   return ct != nullptr && ct->starts_with("application/x-www-form-urlencoded");
 }
 
@@ -127,7 +128,7 @@ Decision Decide(const Request& req, const HookConfig& config, DeliveryCache& see
                 const Limits& limits) {
   Decision d;
   if (req.method != "POST")
-    return Refuse(d, 405, "method " + req.method + " not allowed; use POST");
+    return Refuse(d, 405, "method " + ValidUtf8(req.method) + " not allowed; use POST");
   if (req.body.size() > limits.maxBodyBytes) {
     return Refuse(d, 413,
                   "the body exceeds the " + std::to_string(limits.maxBodyBytes) + "-byte limit");
@@ -140,8 +141,9 @@ Decision Decide(const Request& req, const HookConfig& config, DeliveryCache& see
   auto auth =
       Authenticate(config.provider, req.headers, req.body, config.secret, config.signatureHeader);
   if (!auth.ok()) return Refuse(d, 401, auth.detail);
-  d.event = EventName(config.provider, req.headers);
-  d.delivery = DeliveryId(config.provider, req.headers, req.body);
+  // Header values are bytes; what is kept goes into an annotation, a log line and the answer.
+  d.event = ValidUtf8(EventName(config.provider, req.headers));
+  d.delivery = ValidUtf8(DeliveryId(config.provider, req.headers, req.body));
   if (d.event == "ping") return Answer(d, Action::kPing, 200, "pong");
   if (!IsPushEvent(config.provider, d.event)) {
     return Answer(d, Action::kIgnore, 202, "ignored: event " + d.event + " is not a push");

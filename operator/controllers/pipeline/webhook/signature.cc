@@ -11,7 +11,7 @@ namespace {
 
 constexpr size_t kSha256Bytes = 32;
 
-const std::string* Find(const Headers& headers, std::string_view name) {
+const std::string* HeaderValue(const Headers& headers, std::string_view name) {
   auto it = headers.find(name);
   return it == headers.end() ? nullptr : &it->second;
 }
@@ -96,18 +96,18 @@ AuthResult Authenticate(Provider provider, const Headers& headers, std::string_v
                         std::string_view secret, std::string_view generic_header) {
   switch (provider) {
     case Provider::kGitHub:
-      return VerifyHmacSha256(kHubSignature256Header, Find(headers, kHubSignature256Header), secret,
+      return VerifyHmacSha256(kHubSignature256Header, HeaderValue(headers, kHubSignature256Header), secret,
                               body, false);
     case Provider::kGitea:
-      if (const std::string* hub = Find(headers, kHubSignature256Header)) {
+      if (const std::string* hub = HeaderValue(headers, kHubSignature256Header)) {
         return VerifyHmacSha256(kHubSignature256Header, hub, secret, body, false);
       }
-      return VerifyHmacSha256(kGiteaSignatureHeader, Find(headers, kGiteaSignatureHeader), secret,
+      return VerifyHmacSha256(kGiteaSignatureHeader, HeaderValue(headers, kGiteaSignatureHeader), secret,
                               body, true);
     case Provider::kGitLab:
-      return VerifyToken(Find(headers, kGitLabTokenHeader), secret);
+      return VerifyToken(HeaderValue(headers, kGitLabTokenHeader), secret);
     case Provider::kGeneric:
-      return VerifyHmacSha256(generic_header, Find(headers, generic_header), secret, body, true);
+      return VerifyHmacSha256(generic_header, HeaderValue(headers, generic_header), secret, body, true);
   }
   return Fail(AuthStatus::kMalformed, "unknown provider");
 }
