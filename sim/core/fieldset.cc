@@ -250,8 +250,7 @@ Entry& ensure_entry(std::vector<Entry>& entries, const std::string& manager, con
 void record_update(const json* before, json& object, const std::string& manager,
                    const std::string& api_version, const std::string& time) {
   std::vector<Entry> entries = load_entries(before);
-  json stripped_after = object;
-  FieldSet changed = before ? changed_fields(*before, stripped_after) : fields_of(object);
+  FieldSet changed = before ? changed_fields(*before, object) : fields_of(object);
   if (changed.empty()) {
     store_entries(object, entries);
     return;

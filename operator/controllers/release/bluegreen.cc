@@ -177,11 +177,9 @@ void ReconcilePreview(ReleaseContext& c) {
   SetPhase(c, api::kReleaseProgressing);
 }
 
-std::string TargetRolloutMessage(const ReleaseContext& c) {
-  const auto& t = c.snap.target;
-  return "Deployment " + t.name + " rolling out: " + std::to_string(t.updatedReplicas) +
-         " updated, " + std::to_string(t.availableReplicas) + " available of " +
-         std::to_string(t.specReplicas);
+std::string TargetRolloutMessage(const ReleaseContext& c, bool applied) {
+  return "Deployment " + c.snap.target.name + " rolling out: " +
+         (applied ? RolloutProgress(c.snap.target) : std::string(kApplyingTemplate));
 }
 
 void StartTargetPromotion(ReleaseContext& c) {
@@ -192,7 +190,7 @@ void StartTargetPromotion(ReleaseContext& c) {
           "promoting " + c.st.canary->version + " to Deployment " + c.snap.target.name +
               " (users stay on the preview until it has rolled out)");
   c.Requeue(std::min(c.Deadline(), kWaitPollInterval));
-  c.waiting = TargetRolloutMessage(c);
+  c.waiting = TargetRolloutMessage(c, false);
   SetPhase(c, api::kReleasePromoting);
 }
 
@@ -260,7 +258,7 @@ void ReconcileTargetRollout(ReleaseContext& c) {
     }
     c.Emit(PromoteTarget{BuildPromotionApply(c.rel)});
   }
-  c.waiting = TargetRolloutMessage(c);
+  c.waiting = TargetRolloutMessage(c, applied);
   c.Requeue(std::min(c.Deadline() - waited + Millis(1000), kWaitPollInterval));
   SetPhase(c, api::kReleasePromoting);
 }

@@ -117,6 +117,8 @@ void EmitRunningAnalyses(ReleaseContext& c);
 void StopAnalyses(ReleaseContext& c, const std::string& why, bool finished = false);
 
 // promotion.cc
+// What promotion and blue-green say of the target until it carries the new template.
+inline constexpr char kApplyingTemplate[] = "applying the new template";
 void StartPromotion(ReleaseContext& c, const std::string& why);
 void ReconcilePromotion(ReleaseContext& c);
 // The target rolled out: history Promoted, canary removed, Healthy.

@@ -83,6 +83,15 @@ bool RolloutComplete(const ObservedDeployment& d) {
          d.replicas <= d.updatedReplicas && d.availableReplicas >= d.updatedReplicas;
 }
 
+std::string RolloutProgress(const ObservedDeployment& d) {
+  if (d.observedGeneration < d.generation) {
+    return "waiting for the Deployment controller to observe generation " +
+           std::to_string(d.generation);
+  }
+  return std::to_string(d.updatedReplicas) + " updated, " + std::to_string(d.availableReplicas) +
+         " available of " + std::to_string(d.specReplicas);
+}
+
 bool ProgressDeadlineExceeded(const ObservedDeployment& d) {
   if (!d.exists || d.observedGeneration < d.generation) return false;
   for (const auto& c : d.conditions) {

@@ -50,6 +50,11 @@ ObservedDeployment ObserveDeployment(const Json& deployment);
 // `kubectl rollout status` semantics: the controller saw the latest spec, every replica runs the
 // latest template (updated == spec, no old replicas left) and is available.
 bool RolloutComplete(const ObservedDeployment& d);
+// Rollout progress as `kubectl rollout status` reports it: "3 updated, 2 available of 4", or,
+// until the Deployment controller has seen the latest spec (status.observedGeneration behind
+// metadata.generation: the counts still describe the previous template), "waiting for the
+// Deployment controller to observe generation 7".
+std::string RolloutProgress(const ObservedDeployment& d);
 // The Deployment controller reported Progressing=False/ProgressDeadlineExceeded for the latest
 // spec (spec.progressDeadlineSeconds passed without progress).
 bool ProgressDeadlineExceeded(const ObservedDeployment& d);

@@ -34,14 +34,10 @@ void CompletePromotion(ReleaseContext& c) {
 
 namespace {
 
-std::string TargetProgress(const ObservedDeployment& t) {
-  return std::to_string(t.updatedReplicas) + " updated, " + std::to_string(t.availableReplicas) +
-         " available of " + std::to_string(t.specReplicas);
-}
-
-std::string PromotingMessage(const ReleaseContext& c) {
+// Until the target carries the new template its counts describe the old one.
+std::string PromotingMessage(const ReleaseContext& c, bool applied) {
   return "promoting " + c.st.canary->version + " to Deployment " + c.snap.target.name + ": " +
-         TargetProgress(c.snap.target);
+         (applied ? RolloutProgress(c.snap.target) : std::string(kApplyingTemplate));
 }
 
 }  // namespace
@@ -52,7 +48,7 @@ void StartPromotion(ReleaseContext& c, const std::string& why) {
   c.st.rollbackTemplate = c.snap.target.podTemplate;
   c.st.pauseConditions.clear();
   c.st.phase = api::kReleasePromoting;
-  c.st.message = PromotingMessage(c);
+  c.st.message = PromotingMessage(c, false);
   WidenStableService(c);  // the target's new pods must join the stable Service as they start
   c.Emit(PromoteTarget{BuildPromotionApply(c.rel)});
   c.Event(
@@ -77,7 +73,7 @@ void ReconcilePromotion(ReleaseContext& c) {
   if (waited > c.Deadline() || (applied && ProgressDeadlineExceeded(t))) {
     Rollback(c, kReasonPromotionFailed,
              "Deployment " + t.name + " did not finish rolling out " + cur.version + " within " +
-                 std::to_string(c.spec.progressDeadlineSeconds) + "s (" + TargetProgress(t) +
+                 std::to_string(c.spec.progressDeadlineSeconds) + "s (" + RolloutProgress(t) +
                  "); its previous template is restored",
              true);
     return;
@@ -91,7 +87,7 @@ void ReconcilePromotion(ReleaseContext& c) {
     }
     c.Emit(PromoteTarget{BuildPromotionApply(c.rel)});  // not visible yet: apply again
   }
-  c.st.message = PromotingMessage(c);
+  c.st.message = PromotingMessage(c, applied);
   c.Requeue(std::min(c.Deadline() - waited + Millis(1000), kWaitPollInterval));
 }
 

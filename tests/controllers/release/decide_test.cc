@@ -71,6 +71,9 @@ TEST(Decide, CleanRolloutTenFiftyHundred) {
 
   const Decision& hundred = w.Run();  // 50% reached; 100% needs no more pods (10 on top of 10)
   EXPECT_EQ(hundred.status.phase, api::kReleasePromoting) << Describe(hundred);
+  // The target's counts still describe the old template: no "10 updated" before the apply.
+  EXPECT_TRUE(hundred.status.message.ends_with(": applying the new template"))
+      << hundred.status.message;
   ASSERT_EQ(ActionsOf<PromoteTarget>(hundred).size(), 1u);
   EXPECT_FALSE(hundred.status.rollbackTemplate.is_null());
   ExpectIdempotent(w);

@@ -57,6 +57,29 @@ TEST(RolloutComplete, KubectlRolloutStatusSemantics) {
   }
 }
 
+TEST(RolloutProgress, CountsOnlyOnceTheControllerSawTheSpec) {
+  struct Case {
+    int64_t gen, observed;
+    int32_t spec, updated, available;
+    std::string want;
+  } cases[] = {
+      {2, 2, 4, 3, 2, "3 updated, 2 available of 4"},
+      {2, 2, 4, 0, 4, "0 updated, 4 available of 4"},
+      // Just after an apply the counts still describe the previous template.
+      {3, 2, 4, 4, 4, "waiting for the Deployment controller to observe generation 3"},
+  };
+  for (const auto& c : cases) {
+    ObservedDeployment d;
+    d.exists = true;
+    d.generation = c.gen;
+    d.observedGeneration = c.observed;
+    d.specReplicas = c.spec;
+    d.updatedReplicas = c.updated;
+    d.availableReplicas = c.available;
+    EXPECT_EQ(RolloutProgress(d), c.want);
+  }
+}
+
 TEST(ProgressDeadlineExceeded, FromTheDeploymentCondition) {
   // As recorded from a real kube-apiserver (kube-transcripts/deployment/22-...).
   ObservedDeployment d;
