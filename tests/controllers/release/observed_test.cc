@@ -30,54 +30,51 @@ TEST(ObserveDeployment, ReadsSpecStatusAndOwnership) {
   EXPECT_EQ(ObserveDeployment(no_replicas).specReplicas, 1);  // the Kubernetes default
 }
 
+// A Deployment's generations and replica counts, as its status reports them.
+struct Counts {
+  int64_t gen, observed;
+  int32_t spec, replicas, updated, available;
+};
+
+ObservedDeployment Observed(const Counts& c) {
+  ObservedDeployment d;
+  d.exists = true;
+  d.generation = c.gen;
+  d.observedGeneration = c.observed;
+  d.specReplicas = c.spec;
+  d.replicas = c.replicas;
+  d.updatedReplicas = c.updated;
+  d.availableReplicas = c.available;
+  return d;
+}
+
 TEST(RolloutComplete, KubectlRolloutStatusSemantics) {
   struct Case {
     const char* what;
-    int64_t gen, observed;
-    int32_t spec, replicas, updated, available;
+    Counts counts;
     bool want;
   } cases[] = {
-      {"complete", 2, 2, 3, 3, 3, 3, true},
-      {"spec not observed yet", 3, 2, 3, 3, 3, 3, false},
-      {"old replicas left", 2, 2, 3, 4, 3, 3, false},
-      {"not all updated", 2, 2, 3, 3, 2, 3, false},
-      {"updated not available", 2, 2, 3, 3, 3, 2, false},
-      {"scaled to zero", 2, 2, 0, 0, 0, 0, true},
+      {"complete", {2, 2, 3, 3, 3, 3}, true},
+      {"spec not observed yet", {3, 2, 3, 3, 3, 3}, false},
+      {"old replicas left", {2, 2, 3, 4, 3, 3}, false},
+      {"not all updated", {2, 2, 3, 3, 2, 3}, false},
+      {"updated not available", {2, 2, 3, 3, 3, 2}, false},
+      {"scaled to zero", {2, 2, 0, 0, 0, 0}, true},
   };
-  for (const auto& c : cases) {
-    ObservedDeployment d;
-    d.exists = true;
-    d.generation = c.gen;
-    d.observedGeneration = c.observed;
-    d.specReplicas = c.spec;
-    d.replicas = c.replicas;
-    d.updatedReplicas = c.updated;
-    d.availableReplicas = c.available;
-    EXPECT_EQ(RolloutComplete(d), c.want) << c.what;
-  }
+  for (const auto& c : cases) EXPECT_EQ(RolloutComplete(Observed(c.counts)), c.want) << c.what;
 }
 
 TEST(RolloutProgress, CountsOnlyOnceTheControllerSawTheSpec) {
   struct Case {
-    int64_t gen, observed;
-    int32_t spec, updated, available;
+    Counts counts;
     std::string want;
   } cases[] = {
-      {2, 2, 4, 3, 2, "3 updated, 2 available of 4"},
-      {2, 2, 4, 0, 4, "0 updated, 4 available of 4"},
+      {{2, 2, 4, 4, 3, 2}, "3 updated, 2 available of 4"},
+      {{2, 2, 4, 4, 0, 4}, "0 updated, 4 available of 4"},
       // Just after an apply the counts still describe the previous template.
-      {3, 2, 4, 4, 4, "waiting for the Deployment controller to observe generation 3"},
+      {{3, 2, 4, 4, 4, 4}, "waiting for the Deployment controller to observe generation 3"},
   };
-  for (const auto& c : cases) {
-    ObservedDeployment d;
-    d.exists = true;
-    d.generation = c.gen;
-    d.observedGeneration = c.observed;
-    d.specReplicas = c.spec;
-    d.updatedReplicas = c.updated;
-    d.availableReplicas = c.available;
-    EXPECT_EQ(RolloutProgress(d), c.want);
-  }
+  for (const auto& c : cases) EXPECT_EQ(RolloutProgress(Observed(c.counts)), c.want);
 }
 
 TEST(ProgressDeadlineExceeded, FromTheDeploymentCondition) {
