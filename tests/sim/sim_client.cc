@@ -147,6 +147,12 @@ std::string transcripts_dir() {
 SimProcess::SimProcess(const std::vector<std::string>& args) {
   const char* bin_dir = std::getenv("FERRY_BINARY_DIR");
   std::string bin = std::string(bin_dir ? bin_dir : ".") + "/sim/kube-sim";
+  // argv is built before fork: the child of a multithreaded process must not allocate.
+  std::vector<std::string> all = {bin, "--port", "0"};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
   int out[2];
   if (pipe(out) != 0) return;
   pid_ = fork();
@@ -154,11 +160,6 @@ SimProcess::SimProcess(const std::vector<std::string>& args) {
     dup2(out[1], 1);
     ::close(out[0]);
     ::close(out[1]);
-    std::vector<std::string> all = {bin, "--port", "0"};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
     execv(bin.c_str(), argv.data());
     _exit(127);
   }

@@ -48,6 +48,11 @@ Status Operator::Start() {
                                    "--log-format=json",
                                    "--log-level=" + options_.log_level};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+  // Built before fork: the child of a multithreaded process may only make async-signal-safe
+  // calls, and an allocation there hangs for good if another thread held the heap's lock.
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Error{"pipe failed"};
   int pid = fork();
@@ -55,9 +60,6 @@ Status Operator::Start() {
   if (pid == 0) {
     dup2(fds[1], 1);
     dup2(fds[1], 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     execv(bin.c_str(), argv.data());
     _exit(127);
   }
