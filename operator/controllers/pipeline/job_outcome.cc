@@ -1,6 +1,7 @@
 // ReadStageOutcome (job_builder.h): a stage's Job and Pods -> its outcome.
 #include <algorithm>
 
+#include "operator/base/json.h"
 #include "operator/controllers/pipeline/job_builder.h"
 
 namespace ferry::pipeline {
@@ -11,11 +12,6 @@ constexpr char kReasonDeadlineExceeded[] = "DeadlineExceeded";
 // Waiting reasons that will not resolve by themselves: report them while the Job runs on.
 constexpr const char* kStuckReasons[] = {"ImagePullBackOff", "ErrImagePull", "InvalidImageName",
                                          "CreateContainerConfigError", "CreateContainerError"};
-
-std::string Str(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 const Json& Path(const Json& j, std::initializer_list<const char*> keys) {
   static const Json kNull;
@@ -47,7 +43,7 @@ const Json* ContainerStatus(const Json& pod, std::string_view name) {
     const Json& statuses = Path(pod, {"status", list});
     if (!statuses.is_array()) continue;
     for (const auto& s : statuses) {
-      if (Str(s, "name") == name) return &s;
+      if (StringField(s, "name") == name) return &s;
     }
   }
   return nullptr;
@@ -72,21 +68,21 @@ std::vector<const Json*> NewestFirst(const std::vector<Json>& pods) {
   std::vector<const Json*> out;
   for (const auto& p : pods) out.push_back(&p);
   std::stable_sort(out.begin(), out.end(), [](const Json* a, const Json* b) {
-    return Str(Path(*a, {"metadata"}), "creationTimestamp") >
-           Str(Path(*b, {"metadata"}), "creationTimestamp");
+    return StringField(Path(*a, {"metadata"}), "creationTimestamp") >
+           StringField(Path(*b, {"metadata"}), "creationTimestamp");
   });
   return out;
 }
 
 std::string LogsHint(const Json& job, std::string_view container) {
   const Json& meta = Path(job, {"metadata"});
-  return "kubectl logs -n " + Str(meta, "namespace") + " job/" + Str(meta, "name") + " -c " +
+  return "kubectl logs -n " + StringField(meta, "namespace") + " job/" + StringField(meta, "name") + " -c " +
          std::string(container);
 }
 
 std::string FailureMessage(const Json& job, const Json& condition,
                            const std::vector<const Json*>& pods) {
-  std::string reason = Str(condition, "reason");
+  std::string reason = StringField(condition, "reason");
   if (reason == kReasonDeadlineExceeded) {
     const Json& secs = Path(job, {"spec", "activeDeadlineSeconds"});
     return "timed out after " + (secs.is_number() ? std::to_string(secs.get<int64_t>()) : "?") +
@@ -100,13 +96,13 @@ std::string FailureMessage(const Json& job, const Json& condition,
       std::string what =
           std::string(name) == kCheckoutContainerName ? "checkout" : "container stage";
       std::string msg = what + " exited with code " + std::to_string(code);
-      if (!Str(*t, "reason").empty()) msg += " (" + Str(*t, "reason") + ")";
-      std::string tail = TrimTrailingSpace(Str(*t, "message"));
+      if (!StringField(*t, "reason").empty()) msg += " (" + StringField(*t, "reason") + ")";
+      std::string tail = TrimTrailingSpace(StringField(*t, "message"));
       if (!tail.empty()) msg += ": " + tail;
       return msg + "; logs: " + LogsHint(job, name);
     }
   }
-  std::string msg = Str(condition, "message");
+  std::string msg = StringField(condition, "message");
   return (msg.empty() ? "Job failed (" + reason + ")" : msg) +
          "; logs: " + LogsHint(job, kStageContainerName);
 }
@@ -118,11 +114,11 @@ std::pair<std::string, std::string> StuckReason(const std::vector<const Json*>& 
     const Json* st = ContainerStatus(*pods.front(), name);
     if (st == nullptr) continue;
     const Json& waiting = Path(*st, {"state", "waiting"});
-    std::string reason = Str(waiting, "reason");
+    std::string reason = StringField(waiting, "reason");
     for (const char* stuck : kStuckReasons) {
       if (reason == stuck) {
         return {reason, "container " + std::string(name) + " waiting: " + reason + ": " +
-                            Str(waiting, "message")};
+                            StringField(waiting, "message")};
       }
     }
   }
@@ -138,14 +134,14 @@ StageOutcome ReadStageOutcome(const Json& job, const std::vector<Json>& pods) {
   for (const Json* pod : sorted) {
     const Json* t = Terminated(ContainerStatus(*pod, kCheckoutContainerName));
     if (ExitCode(t) == 0) {
-      out.checkedOutRevision = TrimTrailingSpace(Str(*t, "message"));
+      out.checkedOutRevision = TrimTrailingSpace(StringField(*t, "message"));
       break;
     }
   }
   const Json& conditions = Path(job, {"status", "conditions"});
   for (const auto& c : conditions.is_array() ? conditions : Json::array()) {
-    if (Str(c, "status") != api::kConditionTrue) continue;
-    std::string type = Str(c, "type");
+    if (StringField(c, "status") != api::kConditionTrue) continue;
+    std::string type = StringField(c, "type");
     if (type == "Complete") {
       const Json* succeeded = nullptr;
       bool pod_behind = false;  // a pod whose stage container the cache shows unfinished
@@ -166,14 +162,14 @@ StageOutcome ReadStageOutcome(const Json& job, const std::vector<Json>& pods) {
       out.completionTime = TimeAt(job, {"status", "completionTime"});
       if (!out.completionTime) out.completionTime = TimeAt(c, {"lastTransitionTime"});
       if (succeeded != nullptr) {
-        out.result = TrimTrailingSpace(Str(*succeeded, "message"));
+        out.result = TrimTrailingSpace(StringField(*succeeded, "message"));
         if (out.result.size() > kMaxResultBytes) out.result.resize(kMaxResultBytes);
       }
       return out;
     }
     if (type == "Failed" || type == "FailureTarget") {
       out.state = JobState::kFailed;
-      out.reason = Str(c, "reason").empty() ? "Failed" : Str(c, "reason");
+      out.reason = StringField(c, "reason").empty() ? "Failed" : StringField(c, "reason");
       out.message = FailureMessage(job, c, sorted);
       out.completionTime = TimeAt(c, {"lastTransitionTime"});
       return out;

@@ -1,5 +1,7 @@
 #include "operator/controllers/release/observed.h"
 
+#include "operator/base/json.h"
+
 namespace ferry::release {
 
 namespace {
@@ -8,26 +10,12 @@ constexpr char kReasonCrashLoop[] = "CrashLoopBackOff";
 constexpr char kProgressDeadlineExceeded[] = "ProgressDeadlineExceeded";
 
 int32_t IntAt(const Json& obj, const char* key, int32_t fallback) {
-  if (!obj.is_object()) return fallback;
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_number_integer() ? it->get<int32_t>() : fallback;
-}
-
-int64_t Int64At(const Json& obj, const char* key) {
-  if (!obj.is_object()) return 0;
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-}
-
-std::string StrAt(const Json& obj, const char* key) {
-  if (!obj.is_object()) return "";
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
+  return static_cast<int32_t>(IntField(obj, key, fallback));
 }
 
 std::string ControllerUid(const Json& meta) {
   for (const auto& ref : meta.value("ownerReferences", Json::array())) {
-    if (ref.is_object() && ref.value("controller", false)) return StrAt(ref, "uid");
+    if (ref.is_object() && ref.value("controller", false)) return StringField(ref, "uid");
   }
   return "";
 }
@@ -38,9 +26,9 @@ std::string CrashLoopIn(const Json& statuses, const std::string& pod, int32_t th
   for (const auto& cs : statuses) {
     const int32_t restarts = IntAt(cs, "restartCount", 0);
     const Json waiting = cs.value("state", Json::object()).value("waiting", Json::object());
-    if (StrAt(waiting, "reason") == kReasonCrashLoop || restarts >= threshold) {
-      return "pod " + pod + ": container " + StrAt(cs, "name") + " " +
-             (StrAt(waiting, "reason").empty() ? "restarting" : StrAt(waiting, "reason")) + " (" +
+    if (StringField(waiting, "reason") == kReasonCrashLoop || restarts >= threshold) {
+      return "pod " + pod + ": container " + StringField(cs, "name") + " " +
+             (StringField(waiting, "reason").empty() ? "restarting" : StringField(waiting, "reason")) + " (" +
              std::to_string(restarts) + " restarts)";
     }
   }
@@ -56,12 +44,12 @@ ObservedDeployment ObserveDeployment(const Json& d) {
   const Json spec = d.value("spec", Json::object());
   const Json status = d.value("status", Json::object());
   o.exists = true;
-  o.name = StrAt(meta, "name");
-  o.uid = StrAt(meta, "uid");
+  o.name = StringField(meta, "name");
+  o.uid = StringField(meta, "uid");
   o.controllerUid = ControllerUid(meta);
   o.deleting = meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
-  o.generation = Int64At(meta, "generation");
-  o.observedGeneration = Int64At(status, "observedGeneration");
+  o.generation = IntField(meta, "generation");
+  o.observedGeneration = IntField(status, "observedGeneration");
   o.specReplicas = IntAt(spec, "replicas", 1);
   o.replicas = IntAt(status, "replicas", 0);
   o.updatedReplicas = IntAt(status, "updatedReplicas", 0);
@@ -70,10 +58,10 @@ ObservedDeployment ObserveDeployment(const Json& d) {
   o.spec = spec;
   o.podTemplate = spec.value("template", Json::object());
   o.templateHash = TemplateHash(o.podTemplate);
-  o.ferryHash = StrAt(meta.value("annotations", Json::object()), kAnnotationTemplateHash);
+  o.ferryHash = StringField(meta.value("annotations", Json::object()), kAnnotationTemplateHash);
   for (const auto& c : status.value("conditions", Json::array())) {
     o.conditions.push_back(
-        {StrAt(c, "type"), StrAt(c, "status"), StrAt(c, "reason"), StrAt(c, "message")});
+        {StringField(c, "type"), StringField(c, "status"), StringField(c, "reason"), StringField(c, "message")});
   }
   return o;
 }
@@ -106,7 +94,7 @@ PodHealth SummarizePods(const std::vector<Json>& pods, int32_t restart_threshold
     const Json meta = pod.value("metadata", Json::object());
     if (meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null()) continue;
     const Json status = pod.value("status", Json::object());
-    const std::string name = StrAt(meta, "name");
+    const std::string name = StringField(meta, "name");
     std::string why =
         CrashLoopIn(status.value("initContainerStatuses", Json::array()), name, restart_threshold);
     if (why.empty()) {

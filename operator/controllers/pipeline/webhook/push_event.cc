@@ -15,22 +15,16 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 void AddUrls(const Json& obj, std::initializer_list<const char*> keys,
              std::vector<std::string>& out) {
   for (const char* k : keys) {
-    std::string url = Str(obj, k);
+    std::string url = StringField(obj, k);
     if (!url.empty()) out.push_back(std::move(url));
   }
 }
 
 std::optional<api::Time> Timestamp(const Json& commit) {
-  auto t = api::ParseTime(Str(commit, "timestamp"));
+  auto t = api::ParseTime(StringField(commit, "timestamp"));
   return t.ok() ? std::optional<api::Time>(t.value()) : std::nullopt;
 }
 
@@ -40,7 +34,7 @@ std::optional<api::Time> CommitTime(const Json& j, const std::string& revision) 
   }
   if (j.contains("commits") && j["commits"].is_array()) {
     for (const auto& c : j["commits"]) {
-      if (Str(c, "id") == revision) return Timestamp(c);
+      if (StringField(c, "id") == revision) return Timestamp(c);
     }
   }
   return std::nullopt;
@@ -80,10 +74,10 @@ Result<PushEvent> ParsePushEvent(std::string_view body) {
   Json j = std::move(parsed).value();
   if (!j.is_object()) return Error{"the body is not a JSON object"};
   PushEvent e;
-  e.ref = Str(j, "ref");
+  e.ref = StringField(j, "ref");
   if (e.ref.empty()) return Error{"the push event has no \"ref\""};
-  std::string after = Str(j, "after");
-  std::string checkout = Str(j, "checkout_sha");  // GitLab
+  std::string after = StringField(j, "after");
+  std::string checkout = StringField(j, "checkout_sha");  // GitLab
   e.revision = checkout.empty() ? after : checkout;
   e.deleted = (j.contains("deleted") && j["deleted"] == true) || AllZeros(after);
   if (e.revision.empty()) return Error{"the push event has no \"after\" commit"};
@@ -107,7 +101,7 @@ Result<PushEvent> ParsePushEvent(std::string_view body) {
         "project.git_http_url)"};
   }
   e.commitTime = CommitTime(j, e.revision);
-  e.pusher = j.contains("pusher") ? Str(j["pusher"], "name") : Str(j, "user_username");
+  e.pusher = j.contains("pusher") ? StringField(j["pusher"], "name") : StringField(j, "user_username");
   return e;
 }
 
