@@ -68,12 +68,15 @@ ferry::Result<Effects, ExecutionError> ExecuteActions(const ExecutionContext& x,
   Effects fx;
   const std::string& target = x.release.spec.targetRef.name;
   for (const Action& a : actions) {
+    if (const auto* d = std::get_if<DeleteCanary>(&a)) {
+      x.log.Debug("deferred until status is written", {{"action", DescribeAction(a)}});
+      fx.deletes.push_back(*d);
+      continue;
+    }
     x.log.Debug("executing", {{"action", DescribeAction(a)}});
     Outcome o;
     if (const auto* e = std::get_if<EnsureCanary>(&a)) {
       o = ApplyDeployment(x, e->deployment, kCanaryFieldManager, "applying the canary");
-    } else if (const auto* d = std::get_if<DeleteCanary>(&a)) {
-      o = DeleteDeployment(x, d->name);
     } else if (const auto* p = std::get_if<PromoteTarget>(&a)) {
       o = ApplyDeployment(x, p->body, kPromotionFieldManager, "promoting Deployment " + target);
     } else if (const auto* r = std::get_if<RestoreTarget>(&a)) {
@@ -94,6 +97,15 @@ ferry::Result<Effects, ExecutionError> ExecuteActions(const ExecutionContext& x,
     if (!o) return o.error();
   }
   return fx;
+}
+
+ferry::Result<void, ExecutionError> ExecuteDeletes(const ExecutionContext& x,
+                                                   const std::vector<DeleteCanary>& deletes) {
+  for (const auto& d : deletes) {
+    x.log.Debug("executing", {{"action", DescribeAction(d)}});
+    if (auto o = DeleteDeployment(x, d.name); !o) return o.error();
+  }
+  return {};
 }
 
 }  // namespace ferry::release

@@ -1,9 +1,14 @@
 // Executing a Decision's actions (actions.h) against the cluster, in order. The reconciler calls
-// it before it writes status, so a failure stops the pass with nothing recorded and the next
-// pass repeats the (idempotent) actions.
+// ExecuteActions before it writes status, so a failure stops the pass with nothing recorded and
+// the next pass repeats the (idempotent) actions; it calls ExecuteDeletes once status is written.
 //
 //   EnsureCanary       server-side apply, field manager kCanaryFieldManager, force
-//   DeleteCanary       delete, propagationPolicy Background; NotFound is success
+//   DeleteCanary       collected, run by ExecuteDeletes: delete, propagationPolicy Background;
+//                      NotFound is success. A canary is deleted only when a rollout ends, and
+//                      deleting it before the status that ends the rollout is written would let
+//                      a crash in between read as "canary deleted by hand" and recreate it. The
+//                      other order leaves a canary beside an ended rollout, which the idle
+//                      reconcile deletes.
 //   PromoteTarget,
 //   RestoreTarget      server-side apply of the minimal body, kPromotionFieldManager, force
 //   SetTrafficWeight,
@@ -48,6 +53,7 @@ struct ExecutionError {
 
 struct Effects {
   std::vector<RecordEvent> events;
+  std::vector<DeleteCanary> deletes;  // for ExecuteDeletes, once status is written
   std::optional<std::chrono::milliseconds> requeue;  // earliest RequeueAfter / analysis due time
 };
 
@@ -55,5 +61,9 @@ struct Effects {
 ferry::Result<Effects, ExecutionError> ExecuteActions(const ExecutionContext& x,
                                                       const std::vector<Action>& actions,
                                                       api::ReleaseStatus& status);
+
+// Runs the deletes ExecuteActions collected, stopping at the first failure.
+ferry::Result<void, ExecutionError> ExecuteDeletes(const ExecutionContext& x,
+                                                   const std::vector<DeleteCanary>& deletes);
 
 }  // namespace ferry::release

@@ -79,15 +79,9 @@ ReconcileOutcome Reconciler::Reconcile(const controller::Request& request) {
   if (!fx && fx.error().invalid_route) return InvalidRoute(p, fx.error().message);
   if (!fx) return ReconcileError{fx.error().message};
 
-  if (d.status != p.release.status) {
-    auto written = WriteStatus(*obj, d.status);
-    if (!written) return ReconcileError{"writing status: " + written.error().ToString()};
-    if (!*written) return ReconcileResult{.requeue = true};  // stale read: decide again
-    p.log.Info("status", {{"phase", d.status.phase},
-                          {"step", d.status.currentStepIndex.value_or(0)},
-                          {"weight", d.status.canaryWeight},
-                          {"message", d.status.message}});
-  }
+  auto committed = CommitStatus(p, d.status);
+  if (!committed) return ReconcileError{"writing status: " + committed.error().ToString()};
+  if (!*committed) return ReconcileResult{.requeue = true};  // stale read: decide again
   for (const auto& ev : fx->events) {
     p.log.Info("event", {{"type", ev.type}, {"reason", ev.reason}, {"message", ev.message}});
     o_.events.Event(*obj, ev.type, ev.reason, ev.message);
@@ -96,6 +90,9 @@ ReconcileOutcome Reconciler::Reconcile(const controller::Request& request) {
     o_.metrics->Observe(ns, request.name, d.status);
     for (const auto& c : d.completions) o_.metrics->Complete(ns, request.name, c);
   }
+  if (auto deleted = ExecuteDeletes(x, fx->deletes); !deleted) {
+    return ReconcileError{deleted.error().message};
+  }
   // What only a user can fix is not retried: the next change of the Release reconciles it.
   const auto* stalled = api::FindCondition(d.status.conditions, api::kConditionStalled);
   if (stalled != nullptr && stalled->status == api::kConditionTrue &&
@@ -103,6 +100,18 @@ ReconcileOutcome Reconciler::Reconcile(const controller::Request& request) {
     return controller::TerminalError("invalid Release " + key + ": " + stalled->message);
   }
   return fx->requeue ? After(*fx->requeue) : ReconcileResult{};
+}
+
+kube::Result<bool> Reconciler::CommitStatus(const Pass& p, const api::ReleaseStatus& status) {
+  if (status == p.release.status) return true;
+  auto written = WriteStatus(*p.obj, status);
+  if (written && *written) {
+    p.log.Info("status", {{"phase", status.phase},
+                          {"step", status.currentStepIndex.value_or(0)},
+                          {"weight", status.canaryWeight},
+                          {"message", status.message}});
+  }
+  return written;
 }
 
 kube::Result<bool> Reconciler::WriteStatus(const cache::Object& obj,

@@ -69,6 +69,8 @@ class Reconciler final : public controller::Reconciler {
   struct Pass;
   controller::ReconcileOutcome Undecodable(const cache::ObjectPtr& obj, const std::string& errors);
   controller::ReconcileOutcome InvalidRoute(Pass& p, const std::string& message);
+  // Writes `status` (and logs it) when it differs from the one read; false on a stale read.
+  kube::Result<bool> CommitStatus(const Pass& p, const api::ReleaseStatus& status);
   // PUT /status; false with a requeue outcome on a conflict.
   kube::Result<bool> WriteStatus(const cache::Object& obj, const api::ReleaseStatus& status);
 

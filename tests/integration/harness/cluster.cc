@@ -162,6 +162,19 @@ Status Cluster::CreateNamespace(const std::string& name) {
   return {};
 }
 
+Status Cluster::FailRequests(const std::string& path_prefix, int count, int code) {
+  json body = {{"failNext", {{"count", count}, {"code", code}, {"pathPrefix", path_prefix}}}};
+  auto r = simtest::HttpClient(port()).post_json("/sim/faults", body);
+  if (r.status != 200) return Error{"POST /sim/faults: " + std::to_string(r.status)};
+  return {};
+}
+
+Status Cluster::ClearFaults() {
+  auto r = simtest::HttpClient(port()).request("DELETE", "/sim/faults");
+  if (r.status != 200) return Error{"DELETE /sim/faults: " + std::to_string(r.status)};
+  return {};
+}
+
 kube::Result<json> Cluster::Apply(const kube::ResourceRef& ref, const json& obj) {
   json body = obj;
   body["apiVersion"] = ref.ApiVersion();

@@ -114,6 +114,10 @@ class Cluster {
                               const std::string& name, const json& annotations);
   // core/v1 Events whose involvedObject is `name` (any kind), oldest first.
   std::vector<json> EventsFor(const std::string& ns, const std::string& name);
+  // kube-sim answers the next `count` API requests whose path starts with `path_prefix` with
+  // `code` (POST /sim/faults); ClearFaults ends that early.
+  Status FailRequests(const std::string& path_prefix, int count, int code = 500);
+  Status ClearFaults();
 
  private:
   std::string dir_;

@@ -53,6 +53,15 @@ void ReleaseTest::ApplyRelease(const Spec& spec) {
   ASSERT_TRUE(applied) << applied.error().ToString();
 }
 
+void ReleaseTest::StartNeverReadyRollout(const json& steps, int progress_deadline_seconds) {
+  StartWithTarget();
+  Spec spec{.steps = steps, .progress_deadline_seconds = progress_deadline_seconds};
+  AdoptStable(spec);
+  spec.version = "2";
+  spec.pod_annotations = {{"sim/ready", "false"}};
+  ApplyRelease(spec);
+}
+
 void ReleaseTest::AdoptStable(const Spec& spec) {
   Spec stable = spec;
   stable.version = "1";

@@ -44,6 +44,9 @@ class ReleaseTest : public IntegrationTest {
   void ApplyRelease(const Spec& spec);
   // Applies version 1 (what the target runs) and waits for Healthy (adoption).
   void AdoptStable(const Spec& spec);
+  // StartWithTarget and AdoptStable, then applies version 2 with `steps`, whose pods never get
+  // Ready (sim/ready: "false").
+  void StartNeverReadyRollout(const json& steps, int progress_deadline_seconds);
 
   json Release();
   std::string Phase();

@@ -81,6 +81,40 @@ TEST_F(ResilienceTest, OperatorKilledAtEveryStepContinuesWithoutRepeatingOne) {
   EXPECT_EQ(promoted, 1);
 }
 
+// Deleting the canary before the status that ends the rollout is written would let a crash in
+// between read as "canary deleted by hand" and recreate it: while every status write fails, the
+// rollback that keeps being decided must leave the canary in place.
+TEST_F(ResilienceTest, RollbackDeletesTheCanaryOnlyOnceItsStatusIsWritten) {
+  StartNeverReadyRollout(json::parse(R"([{"setWeight": 50}, {"pause": {}}])"), 2);
+  ASSERT_TRUE(Eventually([&] { return CanaryDeployment().has_value(); }));
+  const std::string uid = StringAt(*CanaryDeployment(), "/metadata/uid");
+  ASSERT_TRUE(cluster().FailRequests(
+      std::string("/apis/ferry.dev/v1alpha1/namespaces/") + kNs + "/releases/" + kApp + "/status",
+      1000000));
+
+  // The rollback is decided (its delete deferred), then that pass and the retry after it fail
+  // at the status write.
+  bool decided = false;
+  int failed = 0;
+  ASSERT_TRUE(op()->WaitForLog([&](const json& l) {
+    const std::string msg = l.value("msg", "");
+    decided = decided || (msg == "deferred until status is written" &&
+                          l.value("action", "").starts_with("DeleteCanary"));
+    failed += decided && msg == "reconcile failed" &&
+              l.value("error", "").starts_with("writing status");
+    return failed >= 2;
+  })) << op()->LogText();
+  auto canary = CanaryDeployment();
+  ASSERT_TRUE(canary.has_value()) << "the canary was deleted before the rollback was recorded";
+  EXPECT_EQ(StringAt(*canary, "/metadata/uid"), uid);
+
+  ASSERT_TRUE(cluster().ClearFaults());
+  ASSERT_TRUE(WaitPhase("RolledBack"));
+  EXPECT_TRUE(Eventually([&] { return !CanaryDeployment().has_value(); }));
+  EXPECT_EQ(StringAt(Release(), "/status/abort/reason"), "ProgressDeadlineExceeded");
+  EXPECT_EQ(TargetImage(), Image("1"));
+}
+
 TEST_F(ResilienceTest, HandEditOfThePromotedTargetIsReportedAsDrift) {
   StartWithTarget();
   Spec spec{.steps = json::parse(R"([{"setWeight": 50}])")};
@@ -136,15 +170,9 @@ TEST_F(ResilienceTest, TargetTemplateEditedMidRolloutRebuildsTheCanary) {
 }
 
 TEST_F(ResilienceTest, PromotionThatDoesNotRollOutRestoresTheTarget) {
-  StartWithTarget();
-  Spec spec{.steps = json::parse(R"([{"setWeight": 25}, {"pause": {}}])"),
-            .progress_deadline_seconds = 4};
-  AdoptStable(spec);
   // Version 2 never gets Ready; promote-full sends it to the target at once, whose own rollout
   // then cannot finish within progressDeadlineSeconds: Ferry applies the previous values back.
-  spec.version = "2";
-  spec.pod_annotations = {{"sim/ready", "false"}};
-  ApplyRelease(spec);
+  StartNeverReadyRollout(json::parse(R"([{"setWeight": 25}, {"pause": {}}])"), 4);
   Request("promote-full");
   ASSERT_TRUE(WaitRelease(
       [](const json& r) { return StringAt(r, "/status/phase") == "Promoting"; }, "Promoting"));
