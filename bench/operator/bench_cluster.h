@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -29,6 +30,10 @@ inline constexpr int kLoaderThreads = 4;
 inline const std::vector<std::string> kUnlimitedQps = {"--qps=1000000", "--burst=1000000"};
 
 inline std::string ReleaseName(int i) { return "svc-" + std::to_string(i); }
+// ReleaseName's inverse; -1 for another name.
+inline int ReleaseIndex(const std::string& name) {
+  return name.starts_with("svc-") ? std::atoi(name.c_str() + 4) : -1;
+}
 
 // A client without client-side rate limiting (the benchmark's own requests measure nothing).
 inline std::unique_ptr<kube::Client> NewClient(const std::string& kubeconfig) {

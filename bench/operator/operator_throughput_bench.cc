@@ -25,6 +25,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +47,7 @@ namespace {
 using ferry::bench::Format;
 using SteadyTime = std::chrono::steady_clock::time_point;
 constexpr char kRawNs[] = "raw";
+constexpr int kFirstWeight = 10;  // the first step of the Releases' steps (bench/common/objects.h)
 
 struct Flags {
   int releases = 1000;
@@ -95,20 +99,22 @@ nlohmann::json CanaryApply(const nlohmann::json& release) {
   return d;
 }
 
-// The Event the operator records when a step starts (event_recorder.h's BuildEvent shape).
-nlohmann::json StepEvent(const nlohmann::json& release, int i) {
+// An Event as the operator records it for Release `release` (event_recorder.h's BuildEvent
+// shape); `n` makes its name unique.
+nlohmann::json ReleaseEvent(const nlohmann::json& release, int n, const std::string& reason,
+                            const std::string& message) {
   const std::string name = release["metadata"].value("name", "");
   const std::string now = "2026-12-05T12:00:00Z";
   return {{"apiVersion", "v1"},
           {"kind", "Event"},
-          {"metadata", {{"name", name + "." + std::to_string(1000000 + i)}, {"namespace", kRawNs}}},
+          {"metadata", {{"name", name + "." + std::to_string(1000000 + n)}, {"namespace", kRawNs}}},
           {"involvedObject",
            {{"apiVersion", "ferry.dev/v1alpha1"}, {"kind", "Release"}, {"namespace", kRawNs}, {"name", name},
             {"uid", release["metadata"].value("uid", "")},
             {"resourceVersion", release["metadata"].value("resourceVersion", "")}}},
           {"type", "Normal"},
-          {"reason", "StepStarted"},
-          {"message", "step 1/2: setWeight 10"},
+          {"reason", reason},
+          {"message", message},
           {"source", {{"component", "ferry-operator"}}},
           {"reportingComponent", "ferry-operator"},
           {"reportingInstance", "bench"},
@@ -117,50 +123,115 @@ nlohmann::json StepEvent(const nlohmann::json& release, int i) {
           {"count", 1}};
 }
 
+// Hands the plain client's writers the Releases whose first step is done: each once its start
+// was written (Started, with the Release as the status PUT answered it) and its canary serves
+// (Serving, from the benchmark's watch), in the order both became true.
+class FirstStepsDone {
+ public:
+  explicit FirstStepsDone(int n) : started_(n), serving_(n, false) {}
+  void Started(int i, nlohmann::json release) {
+    std::lock_guard lock(mu_);
+    started_[i] = std::move(release);
+    if (serving_[i]) Ready(i);
+  }
+  void Serving(int i) {
+    std::lock_guard lock(mu_);
+    if (i < 0 || i >= static_cast<int>(serving_.size()) || serving_[i]) return;
+    serving_[i] = true;
+    if (!started_[i].is_null()) Ready(i);
+  }
+  // The next such Release (index and object); nullopt once all were handed out, or after 300 s
+  // without one.
+  std::optional<std::pair<int, nlohmann::json>> Next() {
+    std::unique_lock lock(mu_);
+    const auto more = [&] { return !ready_.empty() || handed_ == serving_.size(); };
+    if (!cv_.wait_for(lock, std::chrono::seconds(300), more) || ready_.empty()) return std::nullopt;
+    const int i = ready_.front();
+    ready_.pop_front();
+    ++handed_;
+    if (handed_ == serving_.size()) cv_.notify_all();
+    return std::make_pair(i, std::move(started_[i]));
+  }
+
+ private:
+  void Ready(int i) {  // mu_ held
+    ready_.push_back(i);
+    cv_.notify_one();
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<nlohmann::json> started_;
+  std::vector<bool> serving_;
+  std::deque<int> ready_;
+  size_t handed_ = 0;
+};
+
 // The plain client: a perfect operator without cache, queue or reconcile. Per Release of "raw"
 // it sends the benchmark's version PATCH (the trigger, as in the operator rounds) and then the
-// three writes the operator sends for a Release reaching its first step: the canary by
-// server-side apply, the status update (PUT of the object the PATCH answered, so with its
-// resourceVersion) and the Event. Returns the number of writes it counted (the three, not the
-// trigger) through `writes`.
+// five writes a Release's first step needs: at its start the canary by server-side apply, the
+// status update (PUT of the object the PATCH answered, so with its resourceVersion) and the
+// RolloutStarted Event; once `done` says its canary serves, the status update that records the
+// step's weight and the pause step it moves on to, and that step's StepStarted Event. Counts the
+// five (not the trigger) in `writes`.
 void RawRollouts(const ferry::bench::SimProcess& sim, const ferry::bench::LoadSpec& raw, int writers,
-                 std::atomic<int>* writes, std::atomic<int>* errors) {
-  Parallel(raw.count, writers, [&](int first, int count, int step) {
+                 FirstStepsDone& done, std::atomic<int>* writes, std::atomic<int>* errors) {
+  const std::string base = "/apis/ferry.dev/v1alpha1/namespaces/" + std::string(kRawNs) + "/releases/";
+  const std::string deployments = "/apis/apps/v1/namespaces/" + std::string(kRawNs) + "/deployments/";
+  const std::string events = "/api/v1/namespaces/" + std::string(kRawNs) + "/events";
+  // PUT of `release`'s status; the answered object, or null.
+  const auto put_status = [&](ferry::bench::RawHttp& http, const nlohmann::json& release) {
+    const std::string name = release["metadata"].value("name", "");
+    if (http.Do("PUT", base + name + "/status", release.dump()) != 200) return nlohmann::json();
+    return nlohmann::json::parse(http.body(), nullptr, false);
+  };
+  const auto count = [&](bool ok) { ok ? ++*writes : ++*errors; };
+  Parallel(raw.count, writers, [&](int first, int n, int stride) {
     ferry::bench::RawHttp http(sim.port());
-    const std::string base = "/apis/ferry.dev/v1alpha1/namespaces/" + std::string(kRawNs) + "/releases/";
-    const std::string deployments = "/apis/apps/v1/namespaces/" + std::string(kRawNs) + "/deployments/";
-    for (int i = first; i < count; i += step) {
+    for (int i = first; i < n; i += stride) {
       const std::string name = ferry::bench::ReleaseName(i);
+      nlohmann::json release;
       if (http.Do("PATCH", base + name, ferry::bench::VersionPatch(raw, i, "v2").dump(),
-                  "application/merge-patch+json") != 200) {
-        ++*errors;
-        continue;
+                  "application/merge-patch+json") == 200) {
+        release = nlohmann::json::parse(http.body(), nullptr, false);
       }
-      nlohmann::json release = nlohmann::json::parse(http.body(), nullptr, false);
       if (!release.is_object()) {
         ++*errors;
         continue;
       }
-      const bool applied = http.Do("PATCH", deployments + name + "-canary?fieldManager=ferry&force=true",
-                                   CanaryApply(release).dump(), "application/apply-patch+yaml") / 100 == 2;
+      count(http.Do("PATCH", deployments + name + "-canary?fieldManager=ferry&force=true",
+                    CanaryApply(release).dump(), "application/apply-patch+yaml") / 100 == 2);
       release["status"].update({{"phase", "Progressing"},
                                 {"currentStepIndex", 0},
-                                {"message", "step 1/2: setWeight 10"},
+                                {"message", "step 1/2 of v2: waiting for the canary: 0/1 available"},
                                 {"canary", {{"version", "v2"}, {"templateHash", "6c9f7d8b5f"}}}});
-      const bool updated = http.Do("PUT", base + name + "/status", release.dump()) == 200;
-      const bool recorded = http.Do("POST", "/api/v1/namespaces/" + std::string(kRawNs) + "/events",
-                                    StepEvent(release, i).dump()) == 201;
-      *writes += applied + updated + recorded;
-      *errors += !applied + !updated + !recorded;
+      nlohmann::json started = put_status(http, release);
+      count(started.is_object());
+      count(http.Do("POST", events, ReleaseEvent(release, 2 * i, "RolloutStarted",
+                                                 "rolling out version v2 in 2 steps").dump()) == 201);
+      if (started.is_object()) done.Started(i, std::move(started));
+    }
+    while (auto next = done.Next()) {
+      auto& [i, release] = *next;
+      release["status"].update({{"phase", "Paused"},
+                                {"currentStepIndex", 1},
+                                {"canaryWeight", 10},
+                                {"message", "step 2/2 of v2"},
+                                {"canary", {{"version", "v2"}, {"templateHash", "6c9f7d8b5f"},
+                                            {"deployment", ferry::bench::ReleaseName(i) + "-canary"},
+                                            {"replicas", 1}, {"readyReplicas", 1}, {"availableReplicas", 1}}}});
+      count(put_status(http, release).is_object());
+      count(http.Do("POST", events, ReleaseEvent(release, 2 * i + 1, "StepStarted",
+                                                 "step 2/2: pause 5m").dump()) == 201);
     }
   });
 }
 
 // Which Releases of a namespace have reached the first step of `version` with their canary
 // serving, from the benchmark's two watches (Releases and Deployments): a Release counts once its
-// status says it is at a step of `version` (status.canary.version and status.currentStepIndex),
-// a canary once its Deployment "<release>-canary" carries `version` and has an available replica.
-// Going home to "v1" needs only the Releases (Healthy at v1, no canary).
+// status says the first step's weight is in effect (status.canary.version is `version` and
+// status.canaryWeight is kFirstWeight), a canary once its Deployment "<release>-canary" carries
+// `version` and has an available replica. Going home to "v1" needs only the Releases (Healthy at
+// v1, no canary).
 class FirstSteps {
  public:
   void Expect(const std::string& version) {
@@ -172,7 +243,7 @@ class FirstSteps {
   void ObserveRelease(const nlohmann::json& r, SteadyTime at) {
     const nlohmann::json& st = r.value("status", nlohmann::json::object());
     std::lock_guard lock(mu_);
-    bool at_step = st.contains("currentStepIndex") &&
+    bool at_step = st.value("canaryWeight", 0) == kFirstWeight &&
                    st.value("/canary/version"_json_pointer, std::string()) == version_;
     bool home = version_ == "v1" && st.value("phase", "") == "Healthy" &&
                 st.value("/stable/version"_json_pointer, std::string()) == "v1" && !st.contains("canary");
@@ -183,11 +254,14 @@ class FirstSteps {
     std::lock_guard lock(mu_);
     const bool canary = meta.value("/labels/ferry.dev~1version"_json_pointer, std::string()) == version_ &&
                         meta.value("/labels/ferry.dev~1role"_json_pointer, std::string()) == "canary";
-    if (canary && d.value("/status/availableReplicas"_json_pointer, 0) >= 1 &&
-        serving_.insert(meta.value("name", "")).second) {
+    const std::string name = meta.value("name", "");
+    if (canary && d.value("/status/availableReplicas"_json_pointer, 0) >= 1 && serving_.insert(name).second) {
       Reached(at);
+      if (on_serving_) on_serving_(name.substr(0, name.size() - std::strlen("-canary")));
     }
   }
+  // Calls `fn` with the Release's name when its canary first serves (before Watch).
+  void OnServing(std::function<void(const std::string&)> fn) { on_serving_ = std::move(fn); }
   // Waits until `n` Releases reached it (and, unless going home, `n` canaries serve); returns the
   // time of the last of those, or nullopt after `timeout`.
   std::optional<SteadyTime> Wait(size_t n, std::chrono::seconds timeout) {
@@ -224,6 +298,7 @@ class FirstSteps {
   std::set<std::string> reached_;  // Release names
   std::set<std::string> serving_;  // canary Deployment names
   SteadyTime last_;
+  std::function<void(const std::string&)> on_serving_;
   std::unique_ptr<ferry::bench::EventWatch> releases_, deployments_;  // last: stopped first
 };
 
@@ -243,13 +318,15 @@ struct RawRound {
 // PATCH until the benchmark's watch sees the last Release at its first step.
 bool MeasureRaw(const ferry::bench::SimProcess& sim, const ferry::bench::LoadSpec& raw, int writers,
                 RawRound* round) {
+  FirstStepsDone done(raw.count);
   FirstSteps steps;
   steps.Expect("v2");
+  steps.OnServing([&](const std::string& release) { done.Serving(ferry::bench::ReleaseIndex(release)); });
   if (!steps.Watch(sim.kubeconfig(), kRawNs)) return false;
   std::atomic<int> writes{0}, errors{0};
   const double sim_cpu0 = ferry::bench::CpuSecondsOf(sim.pid());
   const auto t0 = std::chrono::steady_clock::now();
-  RawRollouts(sim, raw, writers, &writes, &errors);
+  RawRollouts(sim, raw, writers, done, &writes, &errors);
   auto last = steps.Wait(raw.count, std::chrono::seconds(300));
   round->sim_cpu = ferry::bench::CpuSecondsOf(sim.pid()) - sim_cpu0;
   round->writes = writes;

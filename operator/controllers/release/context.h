@@ -91,7 +91,8 @@ int32_t DesiredCanaryReplicasAt(const ReleaseContext& c, int32_t index);
 
 // pause.cc
 bool HasPause(const ReleaseContext& c, const char* reason);
-bool AddPause(ReleaseContext& c, const char* reason, const std::string& why);
+// Adds the pause condition `reason` unless present; a "Paused" Event says `why` when `announce`.
+bool AddPause(ReleaseContext& c, const char* reason, const std::string& why, bool announce = true);
 bool RemovePause(ReleaseContext& c, const char* reason);
 bool Blocked(const ReleaseContext& c);  // user pause, spec.paused, inconclusive analysis
 enum class StepResult { kDone, kWaiting, kEnded };

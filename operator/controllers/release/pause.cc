@@ -12,10 +12,10 @@ bool HasPause(const ReleaseContext& c, const char* reason) {
                      [&](const auto& p) { return p.reason == reason; });
 }
 
-bool AddPause(ReleaseContext& c, const char* reason, const std::string& why) {
+bool AddPause(ReleaseContext& c, const char* reason, const std::string& why, bool announce) {
   if (HasPause(c, reason)) return false;
   c.st.pauseConditions.push_back({reason, c.now});
-  c.Event(kEventNormal, "Paused", why);
+  if (announce) c.Event(kEventNormal, "Paused", why);
   return true;
 }
 
@@ -56,8 +56,10 @@ StepResult RunPauseStep(ReleaseContext& c, const api::PauseStep& p, bool skip) {
   const std::string label = c.StepLabel(c.StepIndex());
   if (!HasPause(c, api::kPauseCanaryStep)) {
     if (skip) return StepResult::kDone;
+    // A later step's StepStarted Event ("step 2/3: pause 5m") already announced it.
     AddPause(c, api::kPauseCanaryStep,
-             label + ": " + (p.duration ? "pausing for " + *p.duration : "paused until promoted"));
+             label + ": " + (p.duration ? "pausing for " + *p.duration : "paused until promoted"),
+             c.StepIndex() == 0);
   }
   if (skip) {
     RemovePause(c, api::kPauseCanaryStep);

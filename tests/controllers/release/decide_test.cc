@@ -129,6 +129,30 @@ TEST(Decide, UntimedPauseWaitsForPromote) {
   EXPECT_EQ(again.status.phase, api::kReleasePromoting) << Describe(again);  // 20% reached
 }
 
+// One Event per pause step: StepStarted names it; only a first step, which no StepStarted
+// announces (RolloutStarted does not name it), gets a Paused Event.
+TEST(Decide, APauseStepIsAnnouncedByOneEvent) {
+  struct Row {
+    std::vector<api::CanaryStep> steps;
+    int passes;  // until the pause holds
+    std::vector<std::string> pause_events;  // of the pass that starts the pause
+  };
+  const Row rows[] = {
+      {{WeightStep(10), PauseStep("1m")}, 2, {"StepStarted"}},
+      {{PauseStep("1m"), WeightStep(10)}, 1, {"Paused"}},
+      {{WeightStep(10), PauseStep()}, 2, {"StepStarted"}},
+  };
+  for (const auto& row : rows) {
+    World w = NewWorld(row.steps);
+    std::vector<std::string> events;
+    for (int i = 0; i < row.passes; ++i) events = EventReasons(w.Run());
+    EXPECT_EQ(w.release.status.phase, api::kReleasePaused) << row.passes;
+    std::erase(events, "RolloutStarted");
+    EXPECT_EQ(events, row.pause_events)
+        << row.steps.size() << " steps, pause at " << row.passes - 1;
+  }
+}
+
 TEST(Decide, PromoteFullSkipsEveryRemainingStep) {
   World w = NewWorld({WeightStep(10), PauseStep(), AnalysisStep(), WeightStep(50)});
   w.Run();
