@@ -430,17 +430,18 @@ int main(int argc, char** argv) {
   const std::string notes =
       "Plain client = " + std::to_string(flags.writers) +
       " keep-alive sockets in namespace raw, which no operator watches: per Release the version PATCH, "
-      "then the three writes the operator sends for a Release reaching its first step (the canary "
-      "Deployment by server-side apply, a PUT of the Release's status, an Event POST), one after the "
-      "other; writes counts those three, not the PATCH. Its canaries cost kube-sim what the operator's "
-      "do (ReplicaSet, pod, status updates), so every row waits for them. ferry-operator: --qps=1000000 --burst=1000000 "
+      "then the five writes the operator sends for a Release reaching its first canary step (the canary "
+      "Deployment by server-side apply, a PUT of the Release's status at the rollout's start, a "
+      "RolloutStarted Event; once the canary serves, a status PUT for step 1 and a StepStarted Event); "
+      "writes counts those five, not the PATCH. Its canaries cost kube-sim what the operator's do "
+      "(ReplicaSet, pod, status updates). ferry-operator: --qps=1000000 --burst=1000000 "
       "(unlimited in effect), --namespace=bench; writes = every write the operator sent in the row's time "
       "(its ferry_rest_client_requests_total). Both kinds of row are timed alike: first version PATCH -> "
-      "the benchmark's watches see the last Release with status.canary.version = v2 and "
-      "status.currentStepIndex set and the last canary Deployment at v2 with an available replica. The "
-      "operator also keeps status.canary's replica counts current as its canary comes up (more status "
-      "updates per Release than the plain client's one); % of raw writes/s compares the rates at which "
-      "kube-sim absorbed writes, % of raw Releases/s the end-to-end pace. The benchmark's " + std::to_string(flags.releases) +
+      "the benchmark's watches see the last Release with status.canaryWeight = 10 and its canary "
+      "Deployment at v2 with an available replica. The operator also records status.canary's replica "
+      "counts as its canary comes up (about one status update per Release more than the plain "
+      "client); % of raw writes/s compares the rates at which kube-sim absorbed writes, % of raw "
+      "Releases/s the end-to-end pace. The benchmark's " + std::to_string(flags.releases) +
       " version PATCHes of the operator rows (" + std::to_string(flags.writers) + " clients) took" + patch_notes +
       " they share the 2 CPUs with kube-sim and the operator. CPU s = utime + stime of each process over the "
       "row's seconds (2 CPUs: at most 2 x seconds in all).\n";

@@ -1,4 +1,4 @@
-// FaultDriver and SimAdmin (fault_driver.h).
+// FaultDriver (fault_driver.h).
 #include "tests/chaos/fault_driver.h"
 
 #include <cstdio>
@@ -30,22 +30,6 @@ constexpr const char* kPrefixes[] = {"", "", "/apis/apps", "/apis/ferry.dev", "/
                                      "/api/v1"};
 
 }  // namespace
-
-bool SimAdmin::PostFaults(const json& body) {
-  return simtest::HttpClient(port_).post_json("/sim/faults", body).status == 200;
-}
-
-bool SimAdmin::ClearFaults() {
-  return simtest::HttpClient(port_).request("DELETE", "/sim/faults").status == 200;
-}
-
-bool SimAdmin::DropWatches() {
-  return simtest::HttpClient(port_).post_json("/sim/watches/drop", json::object()).status == 200;
-}
-
-bool SimAdmin::Compact() {
-  return simtest::HttpClient(port_).post_json("/sim/compact", json::object()).status == 200;
-}
 
 uint32_t ChaosSeed() {
   if (const char* env = std::getenv("FERRY_CHAOS_SEED"); env != nullptr && *env != '\0') {

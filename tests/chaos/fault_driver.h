@@ -26,26 +26,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim_client.h"
 #include "tests/integration/harness/harness.h"
 
 namespace ferry::chaos {
 
 using itest::Millis;
 using json = nlohmann::json;
-
-// kube-sim's admin API (sim/api/admin.cc) over the test-side HTTP client. Each call returns
-// whether kube-sim answered 200.
-class SimAdmin {
- public:
-  explicit SimAdmin(int port) : port_(port) {}
-  bool PostFaults(const json& body);
-  bool ClearFaults();
-  bool DropWatches();
-  bool Compact();
-
- private:
-  int port_;
-};
 
 // The seed of this run: $FERRY_CHAOS_SEED if set (decimal), else a fresh random one.
 uint32_t ChaosSeed();
@@ -92,7 +79,7 @@ class FaultDriver {
   void Note(const std::string& line);
 
   const uint32_t seed_;
-  SimAdmin admin_;
+  simtest::SimAdmin admin_;
   itest::Operator* op_;
   const FaultPlan plan_;
   std::mt19937 rng_;

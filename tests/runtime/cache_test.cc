@@ -323,8 +323,41 @@ TEST_F(InformerTest, StopEndsAnOpenWatchPromptly) {
   ASSERT_TRUE(Eventually([&] { return inf.HasSynced(); }));
   ASSERT_TRUE(Eventually([&] { return server.open_watches() == 1; }));
   inf.Stop();
-  // The server notices the closed connection on its own thread: soon, but not synchronously.
-  EXPECT_TRUE(Eventually([&] { return server.open_watches() == 0; }, 2s));
+  EXPECT_EQ(server.open_watches(), 0);
+}
+
+// Forwards to the fake server and calls `on_watch` once a watch is open, before the Reflector
+// sees it: the window in which Stop() has no watcher to cancel.
+class StopWhileWatchOpens : public ListerWatcher {
+ public:
+  StopWhileWatchOpens(ListerWatcher& inner, std::function<void()> on_watch)
+      : inner_(inner), on_watch_(std::move(on_watch)) {}
+  ApiResult<nlohmann::json> List(const ListOptions& o) override { return inner_.List(o); }
+  ApiResult<std::unique_ptr<Watcher>> Watch(const WatchOptions& o) override {
+    auto w = inner_.Watch(o);
+    on_watch_();
+    return w;
+  }
+
+ private:
+  ListerWatcher& inner_;
+  std::function<void()> on_watch_;
+};
+
+struct NullStore : ReflectorStore {
+  void Replace(std::vector<PackedObject>, const std::string&) override {}
+  void Apply(EventType, ObjectPtr) override {}
+};
+
+TEST_F(InformerTest, StopDuringWatchOpenCancelsThatWatch) {
+  NullStore store;
+  std::unique_ptr<Reflector> reflector;
+  StopWhileWatchOpens lw(server, [&] { reflector->Stop(); });
+  reflector = std::make_unique<Reflector>("releases", lw, store, clock, Options().reflector);
+  std::thread run([&] { reflector->Run(); });
+  run.join();  // Run() returns: Stop() was seen
+  EXPECT_EQ(server.watches(), 1);
+  EXPECT_EQ(server.open_watches(), 0);
 }
 
 }  // namespace

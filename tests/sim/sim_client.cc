@@ -310,4 +310,18 @@ HttpClient::Stream HttpClient::watch(const std::string& target, size_t max_lines
   return s;
 }
 
+bool SimAdmin::PostFaults(const json& body) {
+  return HttpClient(port_).post_json("/sim/faults", body).status == 200;
+}
+
+bool SimAdmin::ClearFaults() { return HttpClient(port_).request("DELETE", "/sim/faults").status == 200; }
+
+bool SimAdmin::DropWatches() {
+  return HttpClient(port_).post_json("/sim/watches/drop", json::object()).status == 200;
+}
+
+bool SimAdmin::Compact() {
+  return HttpClient(port_).post_json("/sim/compact", json::object()).status == 200;
+}
+
 }  // namespace simtest

@@ -107,6 +107,23 @@ class HttpClient::WatchHandle {
   std::string decoded_;  ///< dechunked body bytes
 };
 
+/// kube-sim's admin API (sim/api/admin.cc). Each call returns whether kube-sim answered 200.
+class SimAdmin {
+ public:
+  explicit SimAdmin(int port) : port_(port) {}
+  /// POST /sim/faults, e.g. {"failNext": {"count": 3, "code": 500, "pathPrefix": "/apis"}}.
+  bool PostFaults(const json& body);
+  /// DELETE /sim/faults: every fault off.
+  bool ClearFaults();
+  /// POST /sim/watches/drop: every open watch stream closed.
+  bool DropWatches();
+  /// POST /sim/compact: history compacted (re-watches from older versions get 410 Gone).
+  bool Compact();
+
+ private:
+  int port_;
+};
+
 /// Path of the transcripts folder (FERRY_SOURCE_DIR/../shared/kube-transcripts).
 std::string transcripts_dir();
 

@@ -166,7 +166,10 @@ Reflector::WatchOutcome Reflector::WatchOnce(int& events) {
   std::unique_ptr<Watcher> watcher = std::move(opened.value());
   {
     std::lock_guard g(mu_);
-    if (stopped_) return WatchOutcome::kStopped;
+    if (stopped_) {  // Stop() ran while the watch was opening: it could not cancel this one
+      watcher->Cancel();
+      return WatchOutcome::kStopped;
+    }
     watcher_ = watcher.get();
   }
   auto start = clock_.Now();

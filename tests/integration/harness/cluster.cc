@@ -164,14 +164,12 @@ Status Cluster::CreateNamespace(const std::string& name) {
 
 Status Cluster::FailRequests(const std::string& path_prefix, int count, int code) {
   json body = {{"failNext", {{"count", count}, {"code", code}, {"pathPrefix", path_prefix}}}};
-  auto r = simtest::HttpClient(port()).post_json("/sim/faults", body);
-  if (r.status != 200) return Error{"POST /sim/faults: " + std::to_string(r.status)};
+  if (!simtest::SimAdmin(port()).PostFaults(body)) return Error{"POST /sim/faults failed"};
   return {};
 }
 
 Status Cluster::ClearFaults() {
-  auto r = simtest::HttpClient(port()).request("DELETE", "/sim/faults");
-  if (r.status != 200) return Error{"DELETE /sim/faults: " + std::to_string(r.status)};
+  if (!simtest::SimAdmin(port()).ClearFaults()) return Error{"DELETE /sim/faults failed"};
   return {};
 }
 
