@@ -27,23 +27,31 @@ api::BlueGreenStatus& BgStatus(ReleaseContext& c) {
   return c.st.blueGreen ? *c.st.blueGreen : c.st.blueGreen.emplace();
 }
 
-// Points `service` at `select` unless status says it already is (`hash` records it).
+// Points `service` at `select` unless status says it already is (`hash` records it) and the
+// Service, when read (`observed`), agrees.
 void Point(ReleaseContext& c, const std::string& service, std::string& status_hash,
-           PodSelection select, const std::string& hash) {
-  if (service.empty() || status_hash == hash) return;
+           const std::optional<PodSelection>& observed, PodSelection select,
+           const std::string& hash) {
+  if (service.empty() || (status_hash == hash && observed.value_or(select) == select)) return;
   c.Emit(SetServiceSelector{service, select});
   status_hash = hash;
 }
 
 void PointActive(ReleaseContext& c, PodSelection select, const std::string& hash) {
-  Point(c, Bg(c).activeService, BgStatus(c).activeHash, select, hash);
+  Point(c, Bg(c).activeService, BgStatus(c).activeHash, c.snap.activeSelection, select, hash);
 }
 void PointPreview(ReleaseContext& c, PodSelection select, const std::string& hash) {
-  Point(c, Bg(c).previewService, BgStatus(c).previewHash, select, hash);
+  Point(c, Bg(c).previewService, BgStatus(c).previewHash, c.snap.previewSelection, select, hash);
 }
 
 bool Switched(const ReleaseContext& c) {
   return c.st.blueGreen && c.st.canary && c.st.blueGreen->activeHash == c.st.canary->templateHash;
+}
+
+// The active Service selects the preview although status says it does not: a pass switched it
+// and could not write its status.
+bool FoundSwitched(const ReleaseContext& c) {
+  return c.st.canary && !Switched(c) && c.snap.activeSelection == PodSelection::kCanary;
 }
 
 void ObservePreview(ReleaseContext& c) {
@@ -160,6 +168,11 @@ void ReconcilePreview(ReleaseContext& c) {
   HandlePauseRequests(c);
   const int32_t want = c.snap.target.specReplicas;
   EnsurePreview(c, want);
+  if (FoundSwitched(c) && PreviewReady(c, want)) {  // users are on it already: record the switch
+    Consume(c, Request::kPromoteFull);
+    Consume(c, Request::kPromote);
+    return Switch(c, "found switched by a pass whose status was not written");
+  }
   PointActive(c, PodSelection::kStable, c.st.stable.templateHash);
   PointPreview(c, PodSelection::kCanary, c.st.canary->templateHash);
   if (PreviewReady(c, want)) return PromotionGate(c);
@@ -281,7 +294,7 @@ void ReconcileBlueGreen(ReleaseContext& c) {
 }
 
 void BlueGreenSwitchBack(ReleaseContext& c) {
-  if (!c.spec.strategy.blueGreen || !Switched(c)) return;
+  if (!c.spec.strategy.blueGreen || !(Switched(c) || FoundSwitched(c))) return;
   const bool target_changed = !c.st.rollbackTemplate.is_null();
   // Untouched target: its pods still run the previous version, so narrowing to them is instant.
   // A target already (partly) moved to the new version is being restored: select all its pods.

@@ -75,6 +75,12 @@ struct Snapshot {
   PodHealth canaryPods;       // SummarizePods of the canary's pods
   // The weight the router reports now; nullopt when unknown (SetTrafficWeight is then emitted).
   std::optional<int32_t> trafficWeight;
+  // Blue-green, while status.blueGreen is set: what the active and preview Services select now
+  // (routing::SelectionOf); nullopt when not read or the Service is absent. Status records what
+  // Ferry set, but a pass whose status write failed after its selector write leaves the two
+  // apart: selectors are re-applied when the world differs, and a switch found done is kept.
+  std::optional<PodSelection> activeSelection;
+  std::optional<PodSelection> previewSelection;
   // Whether the reconciler can run analyses (RunAnalysis). When false an analysis step holds
   // the rollout with Stalled=True/AnalysisUnavailable: nothing passes silently.
   bool analysisAvailable = false;

@@ -4,6 +4,7 @@
 #include "operator/controllers/release/canary_builder.h"
 #include "operator/controllers/release/decide.h"
 #include "operator/controllers/release/executor.h"
+#include "operator/controllers/release/routing/services.h"
 #include "operator/controllers/release/snapshot.h"
 
 namespace ferry::release {
@@ -27,6 +28,21 @@ ReconcileResult After(std::chrono::milliseconds after) {
 
 bool Routed(const api::Release& r) {
   return r.spec.strategy.canary && r.spec.strategy.canary->trafficRouting.has_value();
+}
+
+// Blue-green mid-rollout: what its Services select now (Snapshot::activeSelection).
+kube::Status ObserveSelections(kube::Client& client, const api::Release& r, Snapshot& s) {
+  const auto& bg = r.spec.strategy.blueGreen;
+  if (!bg || !r.status.blueGreen) return {};
+  const std::pair<const std::string*, std::optional<PodSelection>*> services[] = {
+      {&bg->activeService, &s.activeSelection}, {&bg->previewService, &s.previewSelection}};
+  for (const auto& [name, out] : services) {
+    if (name->empty()) continue;
+    auto selection = routing::ReadSelection(client, r.metadata.namespace_, *name);
+    if (!selection.ok()) return selection.error();
+    *out = *selection;
+  }
+  return {};
 }
 
 }  // namespace
@@ -71,8 +87,12 @@ ReconcileOutcome Reconciler::Reconcile(const controller::Request& request) {
     weight = *w;
   }
 
-  Decision d = Decide(MakeSnapshot(p.release, target, canary, *pods, weight,
-                                   o_.analysis != nullptr, p.now));
+  Snapshot snap =
+      MakeSnapshot(p.release, target, canary, *pods, weight, o_.analysis != nullptr, p.now);
+  if (auto st = ObserveSelections(o_.client, p.release, snap); !st.ok()) {
+    return ReconcileError{"reading Services: " + st.error().ToString()};
+  }
+  Decision d = Decide(snap);
   ExecutionContext x{o_.client, deployment_writes_, o_.analysis, router.get(),
                      p.release, p.now,           p.log};
   auto fx = ExecuteActions(x, d.actions, d.status);

@@ -223,6 +223,55 @@ TEST(BlueGreen, FailuresAfterTheSwitchSwitchBackAtOnce) {
   }
 }
 
+// The pass that switched the active Service could not write its status (a conflict with the
+// user's annotation, a crash): the next pass reads the old status and a Service on the preview.
+TEST(BlueGreen, ASwitchWhoseStatusWasLostIsSwitchedBackOrRecorded) {
+  struct Case {
+    const char* what;
+    bool abort;
+  } cases[] = {{"abort in the same breath", true}, {"nothing else", false}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    World w = BlueGreenWorld({.autoPromotion = false});
+    UpToReady(w);
+    const api::ReleaseStatus before = w.release.status;
+    w.Annotate(api::kRequestPromote, "n1");
+    w.Run();
+    ASSERT_EQ(w.selectors["churn"], PodSelection::kCanary);
+    w.release.status = before;  // the switch's status write failed
+    if (c.abort) w.Annotate(api::kRequestAbort, "a1");
+
+    const Decision& d = w.Run();
+    if (c.abort) {
+      EXPECT_EQ(d.status.phase, api::kReleaseRolledBack) << Describe(d);
+      ASSERT_FALSE(Selectors(d).empty()) << Describe(d);
+      EXPECT_EQ(Selectors(d)[0], (SetServiceSelector{"churn", PodSelection::kStable}));
+      EXPECT_TRUE(HasReason(d, "SwitchedBack"));
+      EXPECT_EQ(w.selectors["churn"], PodSelection::kStable) << "users back on the target";
+    } else {
+      EXPECT_EQ(d.status.phase, api::kReleasePromoting) << Describe(d);
+      EXPECT_EQ(d.status.blueGreen->activeHash, d.status.canary->templateHash);
+      for (const auto& sel : Selectors(d)) {
+        EXPECT_NE(sel.select, PodSelection::kStable) << "users never flip back and forth";
+      }
+      EXPECT_TRUE(HasReason(d, "Switched"));
+      EXPECT_TRUE(ActionsOf<PromoteTarget>(d).empty()) << "the scale-down delay still holds";
+      EXPECT_FALSE(HasReason(d, "RequestIgnored")) << "the promote request did this switch";
+    }
+    ExpectIdempotent(w);
+  }
+}
+
+// Ferry re-applies a selector it set when the Service says otherwise (a GitOps sync reapplying
+// the manifest); a Service that agrees is left alone.
+TEST(BlueGreen, ASelectorChangedBehindFerrysBackIsReapplied) {
+  World w = BlueGreenWorld({.autoPromotion = false});
+  UpToReady(w);
+  EXPECT_TRUE(Selectors(w.Run()).empty()) << "the Services agree with status";
+  w.selectors["churn-preview"] = PodSelection::kAll;
+  EXPECT_EQ(Selectors(w.Run()), Only("churn-preview", PodSelection::kCanary));
+}
+
 TEST(BlueGreen, PostPromotionAnalysisAndScaleDownDelayBothHoldTheTarget) {
   World w = BlueGreenWorld({.post = true, .scaleDownDelay = 30});
   UpToSwitch(w);

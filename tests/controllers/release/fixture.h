@@ -159,9 +159,21 @@ struct World {
     s.canary = ObserveDeployment(canary);
     s.canaryPods = pods;
     s.trafficWeight = traffic_weight;
+    const auto& bg = release.spec.strategy.blueGreen;
+    if (bg && release.status.blueGreen) {  // what the reconciler reads (ObserveSelections)
+      s.activeSelection = Selection(bg->activeService);
+      s.previewSelection = Selection(bg->previewService);
+    }
     s.analysisAvailable = analysis_available;
     s.now = now;
     return s;
+  }
+
+  // What Service `name` selects: what SetServiceSelector last set, else its own selector.
+  std::optional<PodSelection> Selection(const std::string& name) const {
+    if (name.empty()) return std::nullopt;
+    auto it = selectors.find(name);
+    return it == selectors.end() ? PodSelection::kAll : it->second;
   }
 
   const Decision& Run() {
@@ -273,7 +285,8 @@ inline void ExpectIdempotent(const World& w) {
     const bool ensure =
         std::holds_alternative<EnsureCanary>(a) || std::holds_alternative<DeleteCanary>(a) ||
         std::holds_alternative<PromoteTarget>(a) || std::holds_alternative<RunAnalysis>(a) ||
-        std::holds_alternative<SetTrafficWeight>(a) || std::holds_alternative<RequeueAfter>(a);
+        std::holds_alternative<SetTrafficWeight>(a) || std::holds_alternative<RequeueAfter>(a) ||
+        std::holds_alternative<SetServiceSelector>(a);  // re-applied while the Service differs
     EXPECT_TRUE(ensure) << "not an ensure: " << DescribeAction(a);
   }
 }

@@ -48,6 +48,13 @@ Json BaseSelector(const Json& selector) {
   return out;
 }
 
+PodSelection SelectionOf(const Json& selector) {
+  if (!selector.is_object()) return PodSelection::kAll;
+  if (selector.contains(kLabelRole)) return PodSelection::kCanary;
+  if (selector.contains(kPodTemplateHashLabel)) return PodSelection::kStable;
+  return PodSelection::kAll;
+}
+
 Json SelectorFor(const Json& selector, PodSelection select, const std::string& pod_hash) {
   Json out = BaseSelector(selector);
   if (select == PodSelection::kStable) out[kPodTemplateHashLabel] = pod_hash;
@@ -137,6 +144,15 @@ kube::Status EnsureCanaryService(kube::Client& client, const api::Release& r) {
       client.Apply(kube::kServices, *body, {.field_manager = kCanaryFieldManager, .force = true});
   if (!applied.ok()) return applied.error();
   return {};
+}
+
+kube::Result<std::optional<PodSelection>> ReadSelection(kube::Client& client, const std::string& ns,
+                                                        const std::string& name) {
+  auto svc = client.Get(kube::kServices, ns, name);
+  if (!svc.ok() && kube::IsNotFound(svc.error())) return std::optional<PodSelection>();
+  if (!svc.ok()) return svc.error();
+  return std::optional<PodSelection>(
+      SelectionOf(svc->value("spec", Json::object()).value("selector", Json::object())));
 }
 
 kube::Status ApplyServiceSelector(kube::Client& client, const api::Release& r,

@@ -12,6 +12,7 @@
 // the original value (the repository's manager and Ferry then own the same value: no conflict).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "operator/api/release_types.h"
@@ -30,6 +31,9 @@ inline constexpr char kRevisionAnnotation[] = "deployment.kubernetes.io/revision
 
 // `selector` without the keys Ferry adds (pod-template-hash, ferry.dev/role).
 Json BaseSelector(const Json& selector);
+// Which pods `selector` narrows to: kCanary with ferry.dev/role, kStable with pod-template-hash,
+// else kAll.
+PodSelection SelectionOf(const Json& selector);
 // BaseSelector(selector) plus the key that narrows it to `select` (pod_hash for kStable).
 Json SelectorFor(const Json& selector, PodSelection select, const std::string& pod_hash);
 // {apiVersion: v1, kind: Service, metadata: {name, namespace}, spec: {selector}}: the apply body
@@ -59,6 +63,10 @@ Json ReleaseOwnerReference(const api::Release& release);
 // Server-side applies BuildCanaryService (field manager kCanaryFieldManager, force) for the
 // routed canary of `release` (trafficRouting.canaryService from trafficRouting.stableService).
 kube::Status EnsureCanaryService(kube::Client& client, const api::Release& release);
+
+// SelectionOf the selector of Service `name` in `ns`; nullopt when it does not exist.
+kube::Result<std::optional<PodSelection>> ReadSelection(kube::Client& client, const std::string& ns,
+                                                        const std::string& name);
 
 // Executes a SetServiceSelector action: reads the Service (and for kStable the target's newest
 // ReplicaSet) and applies SelectorFor. NotFound Service: an InvalidRoute error.

@@ -24,7 +24,9 @@ TEST(Selectors, EachSelectionFromAnyStartingPoint) {
   for (const auto& c : cases) {
     EXPECT_EQ(SelectorFor(c.current, c.select, "abc12"), c.want)
         << c.current << " -> " << PodSelectionName(c.select);
+    EXPECT_EQ(SelectionOf(c.want), c.select) << c.want;
   }
+  EXPECT_EQ(SelectionOf(Json()), PodSelection::kAll) << "a Service without a selector";
   EXPECT_EQ(SelectorApply("shop", "web", own),
             Json::parse(R"({"apiVersion":"v1","kind":"Service",
                 "metadata":{"name":"web","namespace":"shop"},"spec":{"selector":{"app":"web"}}})"));
