@@ -102,14 +102,7 @@ ReconcileOutcome Reconciler::Reconcile(const controller::Request& request) {
   auto committed = CommitStatus(p, d.status);
   if (!committed) return ReconcileError{"writing status: " + committed.error().ToString()};
   if (!*committed) return ReconcileResult{.requeue = true};  // stale read: decide again
-  for (const auto& ev : fx->events) {
-    p.log.Info("event", {{"type", ev.type}, {"reason", ev.reason}, {"message", ev.message}});
-    o_.events.Event(*obj, ev.type, ev.reason, ev.message);
-  }
-  if (o_.metrics != nullptr) {
-    o_.metrics->Observe(ns, request.name, d.status);
-    for (const auto& c : d.completions) o_.metrics->Complete(ns, request.name, c);
-  }
+  Announce(p, d, fx->events);
   if (auto deleted = ExecuteDeletes(x, fx->deletes); !deleted) {
     return ReconcileError{deleted.error().message};
   }
@@ -120,6 +113,18 @@ ReconcileOutcome Reconciler::Reconcile(const controller::Request& request) {
     return controller::TerminalError("invalid Release " + key + ": " + stalled->message);
   }
   return fx->requeue ? After(*fx->requeue) : ReconcileResult{};
+}
+
+void Reconciler::Announce(const Pass& p, const Decision& d,
+                          const std::vector<RecordEvent>& events) {
+  for (const auto& ev : events) {
+    p.log.Info("event", {{"type", ev.type}, {"reason", ev.reason}, {"message", ev.message}});
+    o_.events.Event(*p.obj, ev.type, ev.reason, ev.message);
+  }
+  if (o_.metrics == nullptr) return;
+  const auto& meta = p.release.metadata;
+  o_.metrics->Observe(meta.namespace_, meta.name, d.status);
+  for (const auto& c : d.completions) o_.metrics->Complete(meta.namespace_, meta.name, c);
 }
 
 kube::Result<bool> Reconciler::CommitStatus(const Pass& p, const api::ReleaseStatus& status) {

@@ -23,6 +23,7 @@
 #include "operator/base/clock.h"
 #include "operator/base/log.h"
 #include "operator/controllers/release/analysis_runner.h"
+#include "operator/controllers/release/decide.h"
 #include "operator/controllers/release/metrics.h"
 #include "operator/controllers/release/recent_writes.h"
 #include "operator/controllers/release/routing/router.h"
@@ -71,6 +72,8 @@ class Reconciler final : public controller::Reconciler {
   controller::ReconcileOutcome InvalidRoute(Pass& p, const std::string& message);
   // Writes `status` (and logs it) when it differs from the one read; false on a stale read.
   kube::Result<bool> CommitStatus(const Pass& p, const api::ReleaseStatus& status);
+  // After the status is written: the pass's Events (logged too) and its metrics.
+  void Announce(const Pass& p, const Decision& d, const std::vector<RecordEvent>& events);
   // PUT /status; false with a requeue outcome on a conflict.
   kube::Result<bool> WriteStatus(const cache::Object& obj, const api::ReleaseStatus& status);
 
