@@ -35,7 +35,7 @@ LABEL org.opencontainers.image.title="ferry-operator" \
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libcpprest2.10 libyaml-cpp0.7 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 \
-      libssl3 ca-certificates \
+      libssl3 libjemalloc2 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/operator/cmd/ferry-operator /usr/local/bin/ferry-operator
 # 65532: the conventional "nonroot" id; numeric so runAsNonRoot can verify it.

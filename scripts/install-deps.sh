@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libcpprest-dev libboost-system-dev libssl-dev openssl
-  nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev
+  nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev libjemalloc-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3
 )

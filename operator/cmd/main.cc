@@ -129,10 +129,18 @@ int Run(const ferry::manager::Options& opts) {
 
 }  // namespace
 
+// jemalloc's options, read at its start when it is linked (FERRY_JEMALLOC, the default build):
+// two arenas, and pages a reconcile pass freed purged after a second by a background thread
+// rather than kept dirty. With its defaults jemalloc held 210 MiB at 10,000 Releases; with these
+// 76 MiB, below glibc's 94 (docs/BENCHMARKS.md).
+extern "C" {
+const char* malloc_conf = "narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0,background_thread:true";
+}
+
 int main(int argc, char** argv) {
-  // glibc gives each thread that allocates its own arena (up to 8 per core); the HTTP client's
-  // thread pool then spreads the caches' churn over many half-empty arenas. Two arenas cut the
-  // operator's RSS by about a quarter at 1,000 Releases (docs/BENCHMARKS.md).
+  // Without jemalloc (sanitizer builds, FERRY_JEMALLOC=OFF): glibc gives each thread that
+  // allocates its own arena (up to 8 per core), and the HTTP client's thread pool spreads the
+  // caches' churn over many half-empty arenas. Two arenas cut RSS by about a quarter.
   mallopt(M_ARENA_MAX, 2);
   ferry::manager::BlockShutdownSignals();  // before any thread starts
   std::vector<std::string> args(argv + 1, argv + argc);
