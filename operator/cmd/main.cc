@@ -132,7 +132,7 @@ int Run(const ferry::manager::Options& opts) {
 // jemalloc's options, read at its start when it is linked (FERRY_JEMALLOC, the default build):
 // two arenas, and pages a reconcile pass freed purged after a second by a background thread
 // rather than kept dirty. With its defaults jemalloc held 210 MiB at 10,000 Releases; with these
-// 76 MiB, below glibc's 94 (docs/BENCHMARKS.md).
+// 73 MiB, below glibc's 94 (docs/BENCHMARKS.md).
 extern "C" {
 const char* malloc_conf = "narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0,background_thread:true";
 }

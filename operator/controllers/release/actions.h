@@ -27,9 +27,11 @@ struct EnsureCanary {
   bool operator==(const EnsureCanary&) const = default;
 };
 
-// Delete the canary Deployment (propagationPolicy Background; NotFound is success).
+// Delete the canary Deployment (propagationPolicy Background; NotFound is success). `uid` (the
+// observed canary's) is a precondition: a canary recreated since is not deleted.
 struct DeleteCanary {
   std::string name;
+  std::string uid;
   bool operator==(const DeleteCanary&) const = default;
 };
 

@@ -28,11 +28,20 @@ Outcome ApplyDeployment(const ExecutionContext& x, const Json& body, const char*
   return {};
 }
 
-Outcome DeleteDeployment(const ExecutionContext& x, const std::string& name) {
-  const std::string& ns = x.release.metadata.namespace_;
-  auto r = x.client.Delete(kube::kDeployments, ns, name, {.propagation_policy = "Background"});
-  if (!r && !kube::IsNotFound(r.error())) return Failed("deleting Deployment " + name, r.error());
-  x.deployment_writes.Forget(ns + "/" + name);
+Outcome DeleteDeployment(const ExecutionContext& x, const DeleteCanary& d) {
+  const std::string key = x.release.metadata.namespace_ + "/" + d.name;
+  auto r = x.client.Delete(kube::kDeployments, x.release.metadata.namespace_, d.name,
+                           {.propagation_policy = "Background", .precondition_uid = d.uid});
+  if (r) {
+    // Until the informer sees the delete, the cache still holds it: not deleted twice.
+    x.deployment_writes.RememberDeleted(key, d.uid);
+    return {};
+  }
+  // NotFound: gone already; Conflict: the uid precondition failed, it is another Deployment now.
+  if (!kube::IsNotFound(r.error()) && !kube::IsConflict(r.error())) {
+    return Failed("deleting Deployment " + d.name, r.error());
+  }
+  x.deployment_writes.Forget(key);
   return {};
 }
 
@@ -103,7 +112,7 @@ ferry::Result<void, ExecutionError> ExecuteDeletes(const ExecutionContext& x,
                                                    const std::vector<DeleteCanary>& deletes) {
   for (const auto& d : deletes) {
     x.log.Debug("executing", {{"action", DescribeAction(d)}});
-    if (auto o = DeleteDeployment(x, d.name); !o) return o.error();
+    if (auto o = DeleteDeployment(x, d); !o) return o.error();
   }
   return {};
 }

@@ -24,6 +24,10 @@ bool CaughtUp(const cache::Object& seen, const cache::Object& mine) {
   return !a || !b || *a >= *b;
 }
 
+std::string Uid(const cache::Object& obj) {
+  return obj.value("/metadata/uid"_json_pointer, std::string());
+}
+
 }  // namespace
 
 void RecentWrites::Remember(const cache::Object& obj) {
@@ -32,7 +36,21 @@ void RecentWrites::Remember(const cache::Object& obj) {
   auto copy = std::make_shared<cache::Object>(obj);
   cache::StripForCache(*copy);  // what the informer's transform keeps, nothing more
   std::lock_guard g(mu_);
-  entries_[key] = {std::move(copy), clock_.Now() + ttl_};
+  entries_[key] = {std::move(copy), "", clock_.Now() + ttl_};
+}
+
+void RecentWrites::RememberDeleted(const std::string& key, const std::string& uid) {
+  std::lock_guard g(mu_);
+  if (uid.empty()) {
+    entries_.erase(key);
+    return;
+  }
+  entries_[key] = {nullptr, uid, clock_.Now() + ttl_};
+}
+
+bool RecentWrites::Superseded(const Entry& entry, const cache::ObjectPtr& seen, bool deleted) {
+  if (!entry.object) return !seen || Uid(*seen) != entry.deleted_uid || deleted;
+  return seen && CaughtUp(*seen, *entry.object);
 }
 
 void RecentWrites::Forget(const std::string& key) {
@@ -44,26 +62,26 @@ cache::ObjectPtr RecentWrites::Fresher(const std::string& key, cache::ObjectPtr 
   std::lock_guard g(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return cached;
-  if (clock_.Now() >= it->second.expires || (cached && CaughtUp(*cached, *it->second.object))) {
+  if (clock_.Now() >= it->second.expires || Superseded(it->second, cached, false)) {
     entries_.erase(it);
     return cached;
   }
   return it->second.object;
 }
 
-void RecentWrites::Observed(const cache::ObjectPtr& obj) {
+void RecentWrites::Observed(const cache::ObjectPtr& obj, bool deleted) {
   if (!obj) return;
   std::string key = cache::MetaNamespaceKey(*obj);
   std::lock_guard g(mu_);
   auto it = entries_.find(key);
-  if (it != entries_.end() && CaughtUp(*obj, *it->second.object)) entries_.erase(it);
+  if (it != entries_.end() && Superseded(it->second, obj, deleted)) entries_.erase(it);
 }
 
 cache::EventHandler RecentWrites::Handler() {
   return {
-      [this](const cache::ObjectPtr& obj) { Observed(obj); },
-      [this](const cache::ObjectPtr&, const cache::ObjectPtr& obj) { Observed(obj); },
-      [this](const cache::ObjectPtr& obj) { Observed(obj); },
+      [this](const cache::ObjectPtr& obj) { Observed(obj, false); },
+      [this](const cache::ObjectPtr&, const cache::ObjectPtr& obj) { Observed(obj, false); },
+      [this](const cache::ObjectPtr& obj) { Observed(obj, true); },
   };
 }
 

@@ -8,6 +8,10 @@
 //
 // resourceVersions are compared as integers, as client-go's MutationCache does; an entry whose
 // versions do not parse is dropped (the cache wins).
+//
+// A delete is remembered by the uid it removed: while the cache still holds that uid, lookups
+// answer null (a DELETE of an object without finalizers returns a Status, not a version). The
+// informer's delete event, an object with another uid, or the TTL drop it.
 #pragma once
 
 #include <map>
@@ -29,7 +33,9 @@ class RecentWrites {
 
   // Remembers `obj` (the API server's answer to a write) as the freshest state of its key.
   void Remember(const cache::Object& obj);
-  // Forgets `key` ("namespace/name"), e.g. after deleting the object.
+  // Remembers that the object `key` with `uid` was deleted.
+  void RememberDeleted(const std::string& key, const std::string& uid);
+  // Forgets `key` ("namespace/name").
   void Forget(const std::string& key);
   // The fresher of `cached` (the informer's object, may be null) and the remembered write.
   cache::ObjectPtr Fresher(const std::string& key, cache::ObjectPtr cached);
@@ -40,10 +46,14 @@ class RecentWrites {
 
  private:
   struct Entry {
-    cache::ObjectPtr object;
+    cache::ObjectPtr object;  // null for a delete
+    std::string deleted_uid;
     Clock::TimePoint expires;
   };
-  void Observed(const cache::ObjectPtr& obj);
+  // Whether `seen` (the cache's object, may be null) makes `entry` obsolete; `deleted` for the
+  // informer's delete event.
+  static bool Superseded(const Entry& entry, const cache::ObjectPtr& seen, bool deleted);
+  void Observed(const cache::ObjectPtr& obj, bool deleted);
 
   Clock& clock_;
   const Clock::Duration ttl_;

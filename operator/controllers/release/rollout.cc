@@ -76,7 +76,7 @@ void Cancel(ReleaseContext& c) {
 }  // namespace
 
 void DeleteCanaryIfPresent(ReleaseContext& c) {
-  if (c.snap.canary.exists && !c.snap.canary.deleting) c.Emit(DeleteCanary{c.canary_name});
+  if (c.snap.canary.exists && !c.snap.canary.deleting) c.Emit(DeleteCanary{c.canary_name, c.snap.canary.uid});
 }
 
 void ResetTraffic(ReleaseContext& c) {

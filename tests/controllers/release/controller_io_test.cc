@@ -2,6 +2,8 @@
 // canary-pod selection of a Snapshot, and the ferry_release_* metric families.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "operator/base/clock.h"
 #include "operator/controllers/release/metrics.h"
 #include "operator/controllers/release/recent_writes.h"
@@ -44,6 +46,48 @@ TEST(RecentWritesTest, InformerEventsAndTheTtlDropEntries) {
   EXPECT_EQ(w.Fresher("ns/b", nullptr), nullptr) << "expired";
   w.Remember(*Obj("c", "not-a-number"));
   EXPECT_EQ(w.size(), 0u) << "versions that do not compare are not remembered";
+}
+
+cache::ObjectPtr WithUid(const std::string& name, const std::string& rv, const std::string& uid) {
+  Json o = *Obj(name, rv);
+  o["metadata"]["uid"] = uid;
+  return std::make_shared<const Json>(std::move(o));
+}
+
+// A deleted canary still in the cache reads as gone, so the next pass does not delete it again;
+// a Deployment recreated under the name (another uid) is seen at once.
+TEST(RecentWritesTest, ADeleteHidesThatUidUntilTheInformerSeesIt) {
+  using Event = std::function<void(cache::EventHandler&)>;
+  const Event none = [](cache::EventHandler&) {};
+  struct Case {
+    const char* what;
+    Event event;
+    int advance_s;
+    cache::ObjectPtr cached;
+    std::string want_rv;
+    size_t entries_after;
+  } cases[] = {
+      {"the cache still holds it", none, 0, WithUid("c", "7", "u1"), "<null>", 1},
+      {"an update of it before the delete",
+       [](cache::EventHandler& h) { h.on_update(WithUid("c", "7", "u1"), WithUid("c", "8", "u1")); },
+       0, WithUid("c", "8", "u1"), "<null>", 1},
+      {"the informer's delete event",
+       [](cache::EventHandler& h) { h.on_delete(WithUid("c", "8", "u1")); }, 0, nullptr, "<null>",
+       0},
+      {"recreated with another uid", none, 0, WithUid("c", "9", "u2"), "9", 0},
+      {"the TTL passed", none, 31, WithUid("c", "7", "u1"), "7", 0},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    FakeClock clock;
+    RecentWrites w(clock, std::chrono::seconds(30));
+    auto h = w.Handler();
+    w.RememberDeleted("ns/c", "u1");
+    c.event(h);
+    clock.Advance(std::chrono::seconds(c.advance_s));
+    EXPECT_EQ(Rv(w.Fresher("ns/c", c.cached)), c.want_rv);
+    EXPECT_EQ(w.size(), c.entries_after);
+  }
 }
 
 TEST(SnapshotIndexTest, IndexFunctions) {
