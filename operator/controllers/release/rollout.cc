@@ -76,7 +76,8 @@ void Cancel(ReleaseContext& c) {
 }  // namespace
 
 void DeleteCanaryIfPresent(ReleaseContext& c) {
-  if (c.snap.canary.exists && !c.snap.canary.deleting) c.Emit(DeleteCanary{c.canary_name, c.snap.canary.uid});
+  const auto& d = c.snap.canary;
+  if (d.exists && !d.deleting) c.Emit(DeleteCanary{c.canary_name, d.uid});
 }
 
 void ResetTraffic(ReleaseContext& c) {
